@@ -28,6 +28,8 @@ export type Expr =
 export interface NumberLiteral {
   kind: 'NumberLiteral';
   value: number;
+  /** Written as a duration literal (`5m` = 300); only affects printing. */
+  duration?: boolean;
   pos: PosRange;
 }
 
@@ -43,9 +45,12 @@ export type AtModifier = { kind: 'timestamp'; ms: number } | { kind: 'start' } |
 /**
  * Duration-valued expression (experimental duration expressions, e.g. `foo[5m+1m]`,
  * `offset (1h * 2)`, `step()`); a plain duration parses as {kind:'number'}.
+ * Arithmetic is in float SECONDS as in Prometheus (`2m*15` = 30m): evaluate with
+ * evalDurationExpr() from parser/durations.ts, not on the ms values directly.
+ * `call` min/max are written `min_of(a, b)` / `max_of(a, b)`.
  */
 export type DurationExpr =
-  | { kind: 'number'; ms: number }
+  | { kind: 'number'; ms: number; /** Written without a unit (seconds); only affects printing. */ unitless?: boolean }
   | { kind: 'step' }
   | { kind: 'range' }
   | { kind: 'unary'; op: '-' | '+'; expr: DurationExpr }
@@ -142,7 +147,10 @@ export type BinaryOp =
   | '<='
   | 'and'
   | 'or'
-  | 'unless';
+  | 'unless'
+  /** Native-histogram trim operators: `</` keeps the part below the scalar, `>/` the part above. */
+  | '</'
+  | '>/';
 
 export type VectorMatchCardinality = 'one-to-one' | 'many-to-one' | 'one-to-many' | 'many-to-many';
 
