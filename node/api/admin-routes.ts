@@ -1,0 +1,66 @@
+/**
+ * Operational endpoints: /ready, /metrics, build info, metadata, per-tenant
+ * stats and WAL inspection for frankctl.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { MetadataStore } from '../distributor/metadata-store.ts';
+import { badData, param } from './params.ts';
+
+export interface AdminRoutesDeps {
+  tenantOf(req: FastifyRequest): string;
+  isReady(): { ready: boolean; reason?: string };
+  registry: Registry;
+  metadata: MetadataStore;
+  version: string;
+  /** Per-tenant series counts of the local ingester. */
+  seriesPerTenant(): Record<string, number>;
+  /** Samples ingested per tenant since start. */
+  samplesPerTenant(): Record<string, number>;
+  walStats(): Promise<unknown>;
+  config(): unknown;
+}
+
+export function registerAdminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): void {
+  app.get('/ready', async (_req, reply) => {
+    const r = deps.isReady();
+    if (r.ready) return reply.code(200).type('text/plain').send('ready\n');
+    return reply.code(503).type('text/plain').send(`not ready: ${r.reason ?? 'starting'}\n`);
+  });
+
+  app.get('/metrics', async (_req, reply) => {
+    const body = await deps.registry.metrics();
+    return reply.type(deps.registry.contentType).send(body);
+  });
+
+  app.get('/api/v1/status/buildinfo', async () => ({
+    status: 'success',
+    data: { version: deps.version, revision: '', branch: '', buildUser: '', buildDate: '', goVersion: `node ${process.version}` },
+  }));
+
+  app.get('/api/v1/metadata', async (req) => {
+    const tenant = deps.tenantOf(req);
+    const num = (name: string) => {
+      const raw = param(req.query, undefined, name);
+      if (raw === undefined) return undefined;
+      const n = Number(raw);
+      if (!Number.isInteger(n)) throw badData(`invalid parameter "${name}": cannot parse "${raw}" to a valid number`);
+      return n;
+    };
+    const metric = param(req.query, undefined, 'metric');
+    return { status: 'success', data: deps.metadata.query(tenant, { metric, limit: num('limit'), limitPerMetric: num('limit_per_metric') }) };
+  });
+
+  // Cortex's /api/v1/user_stats answers for the request's tenant only: tenancy is never crossed.
+  app.get('/api/v1/user_stats', async (req) => {
+    const tenant = deps.tenantOf(req);
+    return { status: 'success', data: [{ tenant, series: deps.seriesPerTenant()[tenant] ?? 0, samplesIngested: deps.samplesPerTenant()[tenant] ?? 0 }] };
+  });
+
+  app.get('/admin/wal', async () => deps.walStats());
+  app.get('/config', async (_req, reply) => reply.type('application/json').send(JSON.stringify(deps.config(), redactSecrets, 2)));
+}
+
+function redactSecrets(key: string, value: unknown): unknown {
+  return key === 'sha256' || key === 'secretAccessKey' ? '<redacted>' : value;
+}

@@ -1,0 +1,170 @@
+/**
+ * The distributor: takes one tenant's decoded write request, applies the
+ * tenant's rate limit and validation, shards series onto their replica sets
+ * and answers only once a quorum of replicas has every accepted sample in
+ * its WAL. Rejected series or samples never fail the rest of the batch.
+ */
+import { SystemClock, type Clock } from '../core/clock.ts';
+import { StoreError } from '../core/errors.ts';
+import { fnv1a32, labelsKey, type Labels } from '../../query/model/labels.ts';
+import type { DecodedWriteRequest } from '../remote/write-request-decoder.ts';
+import type { PushResult, PushSeries } from '../ingester/ingester.ts';
+import { DistributorError, rateLimitedError } from './errors.ts';
+import type { Overrides } from './limits.ts';
+import { RateLimiter } from './rate-limiter.ts';
+import { validateWriteRequest, type ValidationResult } from './validation.ts';
+import type { IngesterClient, ReplicaRouter } from './ingester-client.ts';
+import { MetadataStore } from './metadata-store.ts';
+
+export interface DistributorConfig {
+  overrides: Overrides;
+  router: ReplicaRouter;
+  /** @default new SystemClock() */
+  clock?: Clock;
+  /** Called with discarded sample counts per reason, for /metrics. */
+  onDiscard?: (tenant: string, reason: string, count: number) => void;
+  /** Called with samples acknowledged as durable. */
+  onIngested?: (tenant: string, samples: number) => void;
+}
+
+export interface PushOutcome {
+  acceptedSamples: number;
+  rejectedSamples: number;
+  /** Error to answer (400 listing rejections) when anything was rejected; null when all was stored. */
+  error: StoreError | null;
+}
+
+export class Distributor {
+  readonly #cfg: DistributorConfig;
+  readonly #clock: Clock;
+  readonly #limiter: RateLimiter;
+  readonly metadata = new MetadataStore();
+
+  constructor(cfg: DistributorConfig) {
+    this.#cfg = cfg;
+    this.#clock = cfg.clock ?? new SystemClock();
+    this.#limiter = new RateLimiter({ clock: this.#clock });
+  }
+
+  async push(tenant: string, req: DecodedWriteRequest): Promise<PushOutcome> {
+    const limits = this.#cfg.overrides.forTenant(tenant);
+    if (!this.#limiter.allow(tenant, req.sampleCount + req.metadata.length, limits)) {
+      this.#cfg.onDiscard?.(tenant, 'rate_limited', req.sampleCount);
+      throw rateLimitedError(tenant, limits.ingestionRate, req.sampleCount, req.metadata.length);
+    }
+    const v = validateWriteRequest(req, limits, this.#clock.now());
+    for (const [reason, n] of Object.entries(v.rejected)) if (n) this.#cfg.onDiscard?.(tenant, reason, n);
+    this.metadata.add(tenant, req.metadata, v.metadataAccepted, limits);
+
+    const batch = acceptedSeries(req, v);
+    const result = batch.length ? await this.#replicate(tenant, batch, { maxSeriesPerUser: limits.maxSeriesPerUser, maxSeriesPerMetric: limits.maxSeriesPerMetric }) : null;
+    const stored = result?.accepted ?? 0;
+    const duplicates = result?.duplicates ?? 0;
+    this.#cfg.onIngested?.(tenant, stored + duplicates);
+    for (const [reason, n] of Object.entries(result?.reasons ?? {})) if (n) this.#cfg.onDiscard?.(tenant, reason, n);
+
+    const ingesterRejected = result?.rejected ?? 0;
+    const rejectedSamples = v.rejectedSamples + ingesterRejected;
+    let error: StoreError | null = null;
+    if (rejectedSamples > 0 || v.rejectedExemplars > 0 || v.rejectedHistograms > 0 || Object.keys(v.rejected).length > 0) {
+      const counts = { ...v.rejected } as Record<string, number>;
+      for (const [r, n] of Object.entries(result?.reasons ?? {})) counts[r] = (counts[r] ?? 0) + (n ?? 0);
+      const first = [...v.firstErrors, ...(result?.messages ?? [])].slice(0, 10);
+      error = new DistributorError(
+        'SAMPLES_REJECTED',
+        `write request for tenant ${JSON.stringify(tenant)} had rejected data: ${Object.entries(counts).map(([r, n]) => `${r}=${n}`).join(', ')}; ` +
+          `accepted ${stored + duplicates} of ${req.sampleCount} samples; first errors: ${first.join('; ')}`,
+      );
+    }
+    return { acceptedSamples: stored + duplicates, rejectedSamples, error };
+  }
+
+  /** Sends each series to its replicas; resolves when every series has a quorum of durable writes. */
+  async #replicate(tenant: string, batch: PushSeries[], limits: { maxSeriesPerUser: number; maxSeriesPerMetric: number }): Promise<PushResult> {
+    const router = this.#cfg.router;
+    // Group series by ingester. Series that share a replica set share one request per ingester.
+    const perClient = new Map<IngesterClient, number[]>();
+    const need = new Uint8Array(batch.length);
+    for (let i = 0; i < batch.length; i++) {
+      const set = router.writeReplicas(seriesToken(tenant, batch[i]!.labels));
+      need[i] = set.minSuccess;
+      for (const c of set.clients) {
+        const l = perClient.get(c);
+        if (l) l.push(i);
+        else perClient.set(c, [i]);
+      }
+    }
+    if (perClient.size === 1) {
+      const [[client]] = perClient;
+      return client.push(tenant, batch, limits);
+    }
+    const acks = new Uint8Array(batch.length);
+    const results: PushResult[] = [];
+    const failures: unknown[] = [];
+    await Promise.all(
+      [...perClient].map(async ([client, idx]) => {
+        try {
+          const r = await client.push(tenant, idx.map((i) => batch[i]!), limits);
+          results.push(r);
+          for (const i of idx) acks[i]!++;
+        } catch (err) {
+          failures.push(err);
+        }
+      }),
+    );
+    for (let i = 0; i < batch.length; i++) {
+      if (acks[i]! < need[i]!) {
+        const cause = failures[0];
+        if (cause instanceof StoreError && cause.httpStatus < 500) throw cause;
+        throw new StoreError('QUORUM_NOT_REACHED', 500, `write failed: only ${acks[i]} of ${need[i]} required ingesters acknowledged series ${JSON.stringify(labelsKey(batch[i]!.labels).replaceAll('\xff', ' '))}: ${(cause as Error)?.message ?? 'no healthy ingester'}`, { cause });
+      }
+    }
+    return mergeReplicaResults(results);
+  }
+}
+
+/** Ring token of a series: tenant and every label, so one metric never hot-spots one ingester. */
+export function seriesToken(tenant: string, labels: Labels): number {
+  return fnv1a32(tenant + '\xfe' + labelsKey(labels));
+}
+
+/** Replicas report the same rejections; count each once (the largest report per reason). */
+function mergeReplicaResults(results: readonly PushResult[]): PushResult {
+  const out: PushResult = { accepted: 0, duplicates: 0, rejected: 0, reasons: {}, messages: [] };
+  for (const r of results) {
+    out.accepted = Math.max(out.accepted, r.accepted);
+    out.duplicates = Math.max(out.duplicates, r.duplicates);
+    for (const [k, v] of Object.entries(r.reasons) as [keyof PushResult['reasons'], number][]) out.reasons[k] = Math.max(out.reasons[k] ?? 0, v);
+    if (out.messages.length === 0) out.messages = r.messages;
+  }
+  out.rejected = Object.values(out.reasons).reduce((a, b) => a + (b ?? 0), 0);
+  return out;
+}
+
+/** The accepted part of a request: series with their accepted samples (views when nothing was cut). */
+function acceptedSeries(req: DecodedWriteRequest, v: ValidationResult): PushSeries[] {
+  const out: PushSeries[] = [];
+  for (let i = 0; i < req.series.length; i++) {
+    const labels = v.labels[i];
+    if (!labels) continue;
+    const s = req.series[i]!;
+    const n = s.timestamps.length;
+    if (n === 0) continue;
+    let all = true;
+    for (let j = 0; j < n; j++) if (!v.sampleAccepted[s.sampleOffset + j]) { all = false; break; }
+    if (all) {
+      out.push({ labels, timestamps: s.timestamps, values: s.values });
+      continue;
+    }
+    const ts: number[] = [];
+    const vs: number[] = [];
+    for (let j = 0; j < n; j++) {
+      if (v.sampleAccepted[s.sampleOffset + j]) {
+        ts.push(s.timestamps[j]!);
+        vs.push(s.values[j]!);
+      }
+    }
+    if (ts.length) out.push({ labels, timestamps: Float64Array.from(ts), values: Float64Array.from(vs) });
+  }
+  return out;
+}

@@ -1,0 +1,185 @@
+/**
+ * One Frankenstein process with every role (distributor, ingester, querier)
+ * wired together behind one HTTP server. Single node: the distributor writes
+ * to the local ingester. start() replays the WAL before /ready turns 200.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Service } from './core/service.ts';
+import { buildServer } from './api/server.ts';
+import { registerPushRoutes } from './api/push-routes.ts';
+import { registerRemoteReadRoutes } from './api/remote-read-routes.ts';
+import { registerReadRoutes } from './api/read-routes.ts';
+import { registerQueryRoutes } from './api/query-routes.ts';
+import { registerAdminRoutes } from './api/admin-routes.ts';
+import type { FrankConfig } from './config.ts';
+import { NodeMetrics } from './metrics.ts';
+import { Ingester } from './ingester/ingester.ts';
+import { Distributor } from './distributor/distributor.ts';
+import { LocalRouter, type IngesterClient, type ReplicaRouter } from './distributor/ingester-client.ts';
+import { Overrides, type Limits } from './distributor/limits.ts';
+import { TenantResolver, type AuthConfig } from './distributor/tenant.ts';
+import { Engine } from '../query/engine/index.ts';
+import { MergeQuerier } from '../query/querier/merge-querier.ts';
+import type { Querier } from '../query/querier/queryable.ts';
+
+export interface NodeOptions {
+  /** Enable process-wide default metrics (off when several nodes share a test process). @default true */
+  defaultMetrics?: boolean;
+}
+
+const VERSION: string = (() => {
+  try {
+    return JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version as string;
+  } catch {
+    return 'unknown';
+  }
+})();
+
+export class FrankensteinNode extends Service {
+  readonly config: FrankConfig;
+  readonly metrics: NodeMetrics;
+  readonly ingester: Ingester;
+  readonly distributor: Distributor;
+  readonly engine: Engine;
+  readonly server: FastifyInstance;
+  readonly #tenants: TenantResolver;
+  readonly #overrides: Overrides;
+  #router: ReplicaRouter;
+  #samplesPerTenant: Record<string, number> = {};
+  #address = '';
+
+  constructor(config: FrankConfig, opts: NodeOptions = {}) {
+    super('frankenstein');
+    this.config = config;
+    this.metrics = new NodeMetrics({ defaultMetrics: opts.defaultMetrics ?? true });
+    this.#tenants = new TenantResolver(authConfig(config));
+    const defaults: { -readonly [K in keyof Limits]?: Limits[K] } = { ...config.limits };
+    // One user's own node should not throttle its own Prometheus: no rate limit in mode none unless configured.
+    if (config.auth.mode === 'none' && defaults.ingestionRate === undefined) defaults.ingestionRate = Infinity;
+    this.#overrides = new Overrides(defaults, config.overrides);
+
+    const ing = config.ingester;
+    this.ingester = new Ingester({
+      dataDir: join(config.dataDir, 'wal'),
+      walFsync: ing.walFsync,
+      checkpointIntervalMs: ing.checkpointIntervalMs,
+      checkpointRecords: ing.checkpointRecords,
+      chunkMaxSamples: ing.chunkMaxSamples,
+      chunkWindowMs: ing.chunkWindowMs,
+      headRetentionMs: ing.headRetentionMs,
+      gcIntervalMs: ing.gcIntervalMs,
+      limits: (t) => this.#overrides.forTenant(t),
+    });
+    const local: IngesterClient = {
+      id: 'local',
+      push: (tenant, series, limits) => this.ingester.push(tenant, series, limits),
+      querier: (tenant) => this.ingester.querier(tenant),
+    };
+    this.#router = new LocalRouter(local);
+    this.distributor = new Distributor({
+      overrides: this.#overrides,
+      router: { writeReplicas: (t) => this.#router.writeReplicas(t), readReplicas: (t) => this.#router.readReplicas(t) },
+      onDiscard: (tenant, reason, n) => this.metrics.discardedSamples.inc({ tenant, reason }, n),
+      onIngested: (tenant, n) => {
+        this.metrics.ingestedSamples.inc({ tenant }, n);
+        this.#samplesPerTenant[tenant] = (this.#samplesPerTenant[tenant] ?? 0) + n;
+      },
+    });
+    this.engine = new Engine(config.query);
+    this.server = buildServer({ bodyLimitBytes: this.#overrides.defaults.maxRequestBodyBytes, logger: config.server.logRequests });
+    this.#registerMetrics();
+    this.#registerRoutes();
+  }
+
+  /** Replaces how replicas are chosen (cluster mode installs the ring here). */
+  setRouter(router: ReplicaRouter): void {
+    this.#router = router;
+  }
+
+  /** The tenant's view over every ingester that may hold its data, replicas merged. */
+  querierFor(tenant: string): Querier {
+    const { clients, maxFailures } = this.#router.readReplicas(tenant);
+    if (clients.length === 1) return clients[0]!.querier(tenant);
+    return new MergeQuerier(clients.map((c) => c.querier(tenant)), { maxFailures });
+  }
+
+  get address(): string {
+    return this.#address;
+  }
+
+  #tenantOf = (req: FastifyRequest): string => this.#tenants.resolve(req.headers);
+
+  #registerRoutes(): void {
+    const app = this.server;
+    const querierFor = (t: string) => this.querierFor(t);
+    const maxUncompressedBytes = this.#overrides.defaults.maxUncompressedBytes;
+    registerPushRoutes(app, {
+      tenantOf: this.#tenantOf,
+      distributor: this.distributor,
+      maxUncompressedBytes,
+      onReceived: (tenant, samples, metadata) => {
+        this.metrics.receivedSamples.inc({ tenant }, samples);
+        if (metadata) this.metrics.receivedMetadata.inc({ tenant }, metadata);
+      },
+    });
+    registerRemoteReadRoutes(app, { tenantOf: this.#tenantOf, querierFor, maxUncompressedBytes });
+    registerReadRoutes(app, { tenantOf: this.#tenantOf, querierFor });
+    registerQueryRoutes(app, { tenantOf: this.#tenantOf, querierFor, engine: this.engine, maxPointsPerSeries: this.config.query.maxPointsPerSeries });
+    registerAdminRoutes(app, {
+      tenantOf: this.#tenantOf,
+      isReady: () => (this.state === 'running' ? { ready: true } : { ready: false, reason: this.state === 'starting' ? 'replaying WAL' : this.state }),
+      registry: this.metrics.registry,
+      metadata: this.distributor.metadata,
+      version: VERSION,
+      seriesPerTenant: () => this.ingester.stats().seriesPerTenant,
+      samplesPerTenant: () => ({ ...this.#samplesPerTenant }),
+      walStats: () => this.ingester.walStats(),
+      config: () => this.config,
+    });
+    app.addHook('onResponse', async (req, reply) => {
+      this.metrics.requestDuration.observe(
+        { method: req.method, route: req.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
+        reply.elapsedTime / 1000,
+      );
+    });
+  }
+
+  #registerMetrics(): void {
+    const m = this.metrics;
+    m.gaugeFrom('frankenstein_ingester_memory_series', 'In-memory series per tenant.', ['tenant'], () =>
+      Object.entries(this.ingester.stats().seriesPerTenant).map(([tenant, n]) => [{ tenant }, n] as [Record<string, string>, number]),
+    );
+    m.gaugeFrom('frankenstein_ingester_wal_bytes_written', 'Bytes written to the WAL since start.', [], () => [[{}, this.ingester.stats().walBytesWritten]]);
+    m.gaugeFrom('frankenstein_ingester_checkpoints', 'WAL checkpoints written since start.', [], () => [[{}, this.ingester.stats().checkpoints]]);
+    m.gaugeFrom('frankenstein_ingester_samples_appended', 'Samples appended to the head since start.', [], () => [[{}, this.ingester.stats().samplesAppended]]);
+    m.gaugeFrom('frankenstein_ingester_wal_replay_seconds', 'Duration of the last WAL replay.', [], () => [[{}, this.ingester.stats().replay?.seconds ?? 0]]);
+  }
+
+  /** Starts listening first (so /ready answers 503 during replay), then replays the WAL. */
+  async listen(): Promise<string> {
+    this.#address = await this.server.listen({ host: this.config.server.host, port: this.config.server.port });
+    return this.#address;
+  }
+
+  protected async starting(): Promise<void> {
+    await this.ingester.start();
+  }
+
+  protected async stopping(): Promise<void> {
+    await this.server.close();
+    await this.ingester.stop();
+  }
+}
+
+function authConfig(c: FrankConfig): AuthConfig {
+  switch (c.auth.mode) {
+    case 'none':
+      return { mode: 'none', anonymousTenant: c.auth.anonymousTenant };
+    case 'header':
+      return { mode: 'header' };
+    case 'tokens':
+      return { mode: 'tokens', tokens: c.auth.tokens };
+  }
+}
