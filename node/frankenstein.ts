@@ -23,6 +23,7 @@ import { TenantResolver, type AuthConfig } from './distributor/tenant.ts';
 import { Engine } from '../query/engine/index.ts';
 import { MergeQuerier } from '../query/querier/merge-querier.ts';
 import type { Querier } from '../query/querier/queryable.ts';
+import { ClusterMembership } from './cluster/membership.ts';
 
 export interface NodeOptions {
   /** Enable process-wide default metrics (off when several nodes share a test process). @default true */
@@ -44,6 +45,8 @@ export class FrankensteinNode extends Service {
   readonly distributor: Distributor;
   readonly engine: Engine;
   readonly server: FastifyInstance;
+  /** Cluster membership, ring and internal API (cluster.enabled), else null. */
+  readonly cluster: ClusterMembership | null;
   readonly #tenants: TenantResolver;
   readonly #overrides: Overrides;
   #router: ReplicaRouter;
@@ -80,7 +83,11 @@ export class FrankensteinNode extends Service {
     this.#router = new LocalRouter(local);
     this.distributor = new Distributor({
       overrides: this.#overrides,
-      router: { writeReplicas: (t) => this.#router.writeReplicas(t), readReplicas: (t) => this.#router.readReplicas(t) },
+      router: {
+        writeReplicas: (t) => this.#router.writeReplicas(t),
+        readReplicas: (t) => this.#router.readReplicas(t),
+        onlyReplicaSet: () => this.#router.onlyReplicaSet?.(),
+      },
       onDiscard: (tenant, reason, n) => this.metrics.discardedSamples.inc({ tenant, reason }, n),
       onIngested: (tenant, n) => {
         this.metrics.ingestedSamples.inc({ tenant }, n);
@@ -91,6 +98,10 @@ export class FrankensteinNode extends Service {
     this.server = buildServer({ bodyLimitBytes: this.#overrides.defaults.maxRequestBodyBytes, logger: config.server.logRequests });
     this.#registerMetrics();
     this.#registerRoutes();
+    this.cluster = config.cluster.enabled
+      ? new ClusterMembership({ config, server: this.server, local, maxUncompressedBytes: this.#overrides.defaults.maxUncompressedBytes })
+      : null;
+    if (this.cluster) this.setRouter(this.cluster.router);
   }
 
   /** Replaces how replicas are chosen (cluster mode installs the ring here). */
@@ -129,7 +140,7 @@ export class FrankensteinNode extends Service {
     registerQueryRoutes(app, { tenantOf: this.#tenantOf, querierFor, engine: this.engine, maxPointsPerSeries: this.config.query.maxPointsPerSeries });
     registerAdminRoutes(app, {
       tenantOf: this.#tenantOf,
-      isReady: () => (this.state === 'running' ? { ready: true } : { ready: false, reason: this.state === 'starting' ? 'replaying WAL' : this.state }),
+      isReady: () => (this.state === 'running' ? (this.cluster?.readiness() ?? { ready: true }) : { ready: false, reason: this.state === 'starting' ? 'replaying WAL' : this.state }),
       registry: this.metrics.registry,
       metadata: this.distributor.metadata,
       version: VERSION,
@@ -165,10 +176,14 @@ export class FrankensteinNode extends Service {
 
   protected async starting(): Promise<void> {
     await this.ingester.start();
+    // Cluster mode: join the ring only once the WAL is replayed, so peers never route to an empty head
+    await this.cluster?.start();
   }
 
   protected async stopping(): Promise<void> {
-    await this.server.close();
+    // Cluster mode: LEAVING, drain, LEFT and leave gossip while still serving, then close the server
+    if (this.cluster) await this.cluster.stop(() => this.server.close());
+    else await this.server.close();
     await this.ingester.stop();
   }
 }

@@ -82,6 +82,8 @@ export class Distributor {
   /** Sends each series to its replicas; resolves when every series has a quorum of durable writes. */
   async #replicate(tenant: string, batch: PushSeries[], limits: { maxSeriesPerUser: number; maxSeriesPerMetric: number }): Promise<PushResult> {
     const router = this.#cfg.router;
+    const only = router.onlyReplicaSet?.();
+    if (only && only.clients.length === 1) return only.clients[0]!.push(tenant, batch, limits);
     // Group series by ingester. Series that share a replica set share one request per ingester.
     const perClient = new Map<IngesterClient, number[]>();
     const need = new Uint8Array(batch.length);

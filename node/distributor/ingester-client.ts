@@ -27,6 +27,8 @@ export interface ReplicaRouter {
   writeReplicas(token: number): ReplicaSet;
   /** Ingesters to read a tenant's recent data from, and how many of them may fail. */
   readReplicas(tenant: string): { clients: readonly IngesterClient[]; maxFailures: number };
+  /** When every series goes to the same single replica set (one node), that set: lets the distributor skip hashing. */
+  onlyReplicaSet?(): ReplicaSet | undefined;
 }
 
 /** Single node: every series lives on the local ingester. */
@@ -36,6 +38,9 @@ export class LocalRouter implements ReplicaRouter {
     this.#set = { clients: [local], minSuccess: 1 };
   }
   writeReplicas(): ReplicaSet {
+    return this.#set;
+  }
+  onlyReplicaSet(): ReplicaSet {
     return this.#set;
   }
   readReplicas(): { clients: readonly IngesterClient[]; maxFailures: number } {
