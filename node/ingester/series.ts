@@ -1,0 +1,160 @@
+/**
+ * One in-memory series: interned labels plus XOR chunks (a head chunk being
+ * appended and a list of closed, immutable chunks). No object per sample.
+ */
+import type { Labels } from '../../query/model/labels.ts';
+import { XorChunk, XorIterator, XOR_MAX_BYTES_SOFT } from '../chunk/xor.ts';
+
+/** A closed chunk: exact-size Prometheus XOR bytes plus its time bounds. */
+export interface ClosedChunk {
+  readonly bytes: Uint8Array;
+  readonly minT: number;
+  readonly maxT: number;
+  readonly count: number;
+}
+
+export class MemSeries {
+  readonly ref: number;
+  readonly labels: Labels;
+  /** hashLabels(labels): the series table slot, kept to delete the entry on GC. */
+  readonly hash: number;
+  /** Closed chunks, oldest first (null until the first cut, to save memory). */
+  closed: ClosedChunk[] | null = null;
+  head: XorChunk | null = null;
+  /** End (exclusive) of the chunk window the head chunk started in. */
+  headWindowEnd = 0;
+  /** Timestamp of the newest sample; -Infinity when empty. */
+  lastT = -Infinity;
+  /** True once a WAL write carrying this series' record has succeeded (or it was replayed). */
+  persisted = false;
+
+  constructor(ref: number, labels: Labels, hash: number) {
+    this.ref = ref;
+    this.labels = labels;
+    this.hash = hash;
+  }
+
+  get minTime(): number {
+    if (this.closed !== null && this.closed.length > 0) return this.closed[0]!.minT;
+    return this.head !== null && this.head.count > 0 ? this.head.minTime : Infinity;
+  }
+
+  get maxTime(): number {
+    return this.lastT;
+  }
+
+  /** True when `v` has the same bits as the newest sample's value. */
+  lastValueIs(v: number): boolean {
+    if (this.head !== null && this.head.count > 0) return this.head.lastValueIs(v);
+    const cl = this.closed;
+    if (cl === null || cl.length === 0) return false;
+    const it = new XorIterator(cl[cl.length - 1]!.bytes);
+    let last = NaN;
+    while (it.next()) last = it.v;
+    const a = new Float64Array([last, v]);
+    const u = new Uint32Array(a.buffer);
+    return u[0] === u[2] && u[1] === u[3];
+  }
+
+  get empty(): boolean {
+    return (this.head === null || this.head.count === 0) && (this.closed === null || this.closed.length === 0);
+  }
+
+  /** Appends a sample with t > lastT, cutting a new chunk when the current one is full or t leaves its window. */
+  append(t: number, v: number, maxSamples: number, windowMs: number): void {
+    let h = this.head;
+    if (h === null || h.count >= maxSamples || t >= this.headWindowEnd || h.byteLength >= XOR_MAX_BYTES_SOFT) {
+      if (h !== null && h.count > 0) this.#close(h);
+      h = new XorChunk(32);
+      this.head = h;
+      this.headWindowEnd = (Math.floor(t / windowMs) + 1) * windowMs;
+    }
+    h.append(t, v);
+    this.lastT = t;
+  }
+
+  #close(h: XorChunk): void {
+    const c: ClosedChunk = { bytes: h.copyBytes(), minT: h.minTime, maxT: h.maxTime, count: h.count };
+    if (this.closed === null) this.closed = [c];
+    else this.closed.push(c);
+  }
+
+  /** Restores a checkpointed chunk (oldest first); `open` marks the head chunk to keep appending to. */
+  restoreChunk(bytes: Uint8Array, minT: number, maxT: number, open: boolean, windowMs: number): void {
+    if (maxT <= this.lastT) return; // already present (replayed twice)
+    if (this.head !== null && this.head.count > 0) this.#close(this.head);
+    this.head = null;
+    if (open) {
+      const h = XorChunk.fromBytes(bytes);
+      this.head = h;
+      this.headWindowEnd = (Math.floor(h.minTime / windowMs) + 1) * windowMs;
+    } else {
+      const count = (bytes[0]! << 8) | bytes[1]!;
+      const c: ClosedChunk = { bytes, minT, maxT, count };
+      if (this.closed === null) this.closed = [c];
+      else this.closed.push(c);
+    }
+    this.lastT = maxT;
+  }
+
+  /** Drops closed chunks entirely before `cutoff`; the whole series when even its newest sample is. Returns true if now empty. */
+  dropBefore(cutoff: number): boolean {
+    if (this.lastT < cutoff) {
+      this.closed = null;
+      this.head = null;
+      return true;
+    }
+    const cl = this.closed;
+    if (cl !== null) {
+      let i = 0;
+      while (i < cl.length && cl[i]!.maxT < cutoff) i++;
+      if (i > 0) this.closed = i === cl.length ? null : cl.slice(i);
+    }
+    return false;
+  }
+
+  /** Visits chunk bytes overlapping [start, end], oldest first (head chunk bytes are a live view). */
+  forEachChunk(start: number, end: number, fn: (bytes: Uint8Array, count: number, minT: number, maxT: number) => void): void {
+    if (this.closed !== null) {
+      for (const c of this.closed) if (c.maxT >= start && c.minT <= end) fn(c.bytes, c.count, c.minT, c.maxT);
+    }
+    const h = this.head;
+    if (h !== null && h.count > 0 && h.maxTime >= start && h.minTime <= end) fn(h.bytes(), h.count, h.minTime, h.maxTime);
+  }
+
+  /** Samples in [start, end] as columns. */
+  read(start: number, end: number): { timestamps: Float64Array; values: Float64Array } {
+    let total = 0;
+    this.forEachChunk(start, end, (_b, n) => {
+      total += n;
+    });
+    let ts = new Float64Array(total);
+    let vs = new Float64Array(total);
+    let o = 0;
+    this.forEachChunk(start, end, (b) => {
+      o += new XorIterator(b).readInto(ts, vs, o, start, end);
+    });
+    if (o < total) {
+      // Don't pin whole chunks' worth of columns for a narrow range.
+      ts = o * 2 < total ? ts.slice(0, o) : ts.subarray(0, o);
+      vs = o * 2 < total ? vs.slice(0, o) : vs.subarray(0, o);
+    }
+    return { timestamps: ts, values: vs };
+  }
+
+  /** True when the series has at least one sample in [start, end] (checks exact timestamps of edge chunks). */
+  hasSamplesIn(start: number, end: number): boolean {
+    if (this.lastT < start || this.minTime > end) return false;
+    let found = false;
+    this.forEachChunk(start, end, (b, _n, minT, maxT) => {
+      if (found) return;
+      if (minT >= start || maxT <= end) {
+        found = true; // an endpoint lies inside the range
+        return;
+      }
+      const it = new XorIterator(b);
+      if (it.seek(start) && it.t <= end) found = true;
+    });
+    return found;
+  }
+}
