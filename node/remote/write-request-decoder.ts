@@ -43,6 +43,13 @@ export interface WriteRequestDecodeOptions {
    * @default true
    */
   intern?: boolean;
+  /**
+   * A long-lived interner shared across requests (the node keeps one): label
+   * strings repeat in every request of a sender, so reusing them saves decoding,
+   * garbage and memory, and lets the head compare labels by identity.
+   * @default a fresh per-call interner
+   */
+  interner?: StringInterner;
 }
 
 const F_REQ = 'WriteRequest';
@@ -59,7 +66,7 @@ const F_META = 'WriteRequest.metadata';
 
 /** Decodes an uncompressed WriteRequest. Throws RemoteDecodeError (400) on malformed input. */
 export function decodeWriteRequest(buf: Uint8Array, options: WriteRequestDecodeOptions = {}): DecodedWriteRequest {
-  return new WriteRequestDecoder(buf, options.intern ?? true).decode();
+  return new WriteRequestDecoder(buf, options.intern ?? true, options.interner).decode();
 }
 
 interface PendingSeries {
@@ -80,8 +87,8 @@ class WriteRequestDecoder {
   #exemplars = 0;
   #histograms = 0;
 
-  constructor(buf: Uint8Array, intern: boolean) {
-    this.#r = new ProtoReader(buf, intern ? new StringInterner() : null);
+  constructor(buf: Uint8Array, intern: boolean, interner?: StringInterner) {
+    this.#r = new ProtoReader(buf, intern ? (interner ?? new StringInterner()) : null);
     // A typical sample costs ~18 wire bytes; start near that and grow by doubling.
     const initial = Math.max(64, Math.min(1 << 20, buf.length >>> 4));
     this.#ts = new Float64Array(initial);

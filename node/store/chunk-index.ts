@@ -1,0 +1,61 @@
+/**
+ * The chunk index contract: which series exist for a tenant and time range, and
+ * which chunks hold their samples. schema-index.ts implements it once over a
+ * RowStore; index.conformance.ts checks every backend.
+ * All time bounds are inclusive milliseconds.
+ */
+import type { Labels } from '../../query/model/labels.ts';
+import type { Matcher } from '../../query/model/matchers.ts';
+
+export interface ChunkRef {
+  seriesId: string;
+  /** "<minT>-<maxT>-<contentHash>"; the object key is chunks/<seriesId>/<id> under the tenant prefix. */
+  id: string;
+  minT: number;
+  maxT: number;
+  /** Samples in the chunk; 0 when the writer did not say. */
+  samples: number;
+  /** Encoded size in bytes; 0 when the writer did not say. */
+  bytes: number;
+}
+
+export interface IndexEntry {
+  /** Computed from tenant and labels when absent (series-id.ts). */
+  seriesId?: string;
+  labels: Labels;
+  chunk: { id: string; minT: number; maxT: number; samples?: number; bytes?: number };
+}
+
+export interface SeriesRef {
+  seriesId: string;
+  labels: Labels;
+}
+
+export interface ChunkIndex {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Idempotent: writing the same entries again (another replica) changes nothing. */
+  writeEntries(tenant: string, entries: readonly IndexEntry[]): Promise<void>;
+  /**
+   * Series matching every matcher (Prometheus semantics: a matcher that accepts ""
+   * also selects series without the label) with index rows in a time bucket
+   * overlapping [start, end], sorted by labels. Bucket granularity: a series may
+   * have no chunk inside [start, end] itself; chunksFor() is exact.
+   */
+  lookupSeries(tenant: string, matchers: readonly Matcher[], start: number, end: number): Promise<SeriesRef[]>;
+  /** Chunks overlapping [start, end] per series, sorted by minT then ID; series without any are absent. */
+  chunksFor(tenant: string, seriesIds: readonly string[], start: number, end: number): Promise<Map<string, ChunkRef[]>>;
+  /** Sorted label names; over all series of the range when matchers is empty. */
+  labelNames(tenant: string, matchers: readonly Matcher[], start: number, end: number): Promise<string[]>;
+  /** Sorted values of one label; over all series of the range when matchers is empty. */
+  labelValues(tenant: string, name: string, matchers: readonly Matcher[], start: number, end: number): Promise<string[]>;
+  /** Removes chunk rows (objects are the caller's business). */
+  deleteChunks(tenant: string, refs: readonly ChunkRef[]): Promise<void>;
+  /** Every tenant that ever wrote an entry (until deleted by retention). */
+  listTenants(): Promise<string[]>;
+  /**
+   * Retention: drops every time bucket that ends at or before `ms`, and returns the
+   * chunks no remaining bucket references (their objects can be deleted).
+   */
+  deleteBefore(tenant: string, ms: number): Promise<ChunkRef[]>;
+}

@@ -1,0 +1,151 @@
+/**
+ * Querier (query/querier/queryable.ts) over the chunk store for one tenant.
+ * Series come from the index, samples from the chunk objects. Replicas flush
+ * the same samples in chunks that may or may not line up, so overlapping
+ * chunks are merged by timestamp and duplicates dropped (the first chunk in
+ * minT order wins a tie, which is deterministic).
+ */
+import type { Labels } from '../../query/model/labels.ts';
+import type { Matcher } from '../../query/model/matchers.ts';
+import type { SeriesSamples } from '../../query/model/samples.ts';
+import type { Querier, SelectHints } from '../../query/querier/queryable.ts';
+import { XorIterator } from '../chunk/xor.ts';
+import type { ChunkRef } from './chunk-index.ts';
+import type { ChunkStore } from './chunk-store.ts';
+import { storageError } from './errors.ts';
+
+export interface SampleColumns {
+  timestamps: Float64Array;
+  values: Float64Array;
+}
+
+export class ChunkStoreQuerier implements Querier {
+  #tenant: string;
+  #store: ChunkStore;
+
+  constructor(tenant: string, store: ChunkStore) {
+    this.#tenant = tenant;
+    this.#store = store;
+  }
+
+  async select(matchers: readonly Matcher[], hints: SelectHints): Promise<SeriesSamples[]> {
+    const { start, end, signal } = hints;
+    signal?.throwIfAborted();
+    const index = this.#store.index;
+    const series = await index.lookupSeries(this.#tenant, matchers, start, end);
+    if (series.length === 0) return [];
+    signal?.throwIfAborted();
+    const chunks = await index.chunksFor(this.#tenant, series.map((s) => s.seriesId), start, end);
+    const refs: ChunkRef[] = [];
+    for (const list of chunks.values()) refs.push(...list);
+    const fetched = await this.#store.getChunks(this.#tenant, refs, signal);
+    const bytesByRef = new Map<ChunkRef, Uint8Array>();
+    for (const f of fetched) bytesByRef.set(f.ref, f.bytes);
+    const out: SeriesSamples[] = [];
+    for (const s of series) {
+      const list = chunks.get(s.seriesId);
+      if (list === undefined) continue;
+      const decoded = list.map((ref) => decodeRange(bytesByRef.get(ref)!, start, end, this.#tenant, s.labels, ref));
+      const merged = mergeSampleColumns(decoded);
+      if (merged.timestamps.length > 0) out.push({ labels: s.labels, timestamps: merged.timestamps, values: merged.values });
+    }
+    return out;
+  }
+
+  /** Series with a chunk overlapping the range (chunk granularity: no chunk bytes are read). */
+  async series(matchers: readonly Matcher[], hints: SelectHints): Promise<Labels[]> {
+    hints.signal?.throwIfAborted();
+    const index = this.#store.index;
+    const series = await index.lookupSeries(this.#tenant, matchers, hints.start, hints.end);
+    if (series.length === 0) return [];
+    const chunks = await index.chunksFor(this.#tenant, series.map((s) => s.seriesId), hints.start, hints.end);
+    return series.filter((s) => chunks.has(s.seriesId)).map((s) => s.labels);
+  }
+
+  async labelNames(matchers: readonly Matcher[], hints: SelectHints): Promise<string[]> {
+    hints.signal?.throwIfAborted();
+    if (matchers.length === 0) return this.#store.index.labelNames(this.#tenant, [], hints.start, hints.end);
+    const names = new Set<string>();
+    for (const ls of await this.series(matchers, hints)) for (const l of ls) names.add(l.name);
+    return [...names].sort();
+  }
+
+  async labelValues(name: string, matchers: readonly Matcher[], hints: SelectHints): Promise<string[]> {
+    hints.signal?.throwIfAborted();
+    if (matchers.length === 0) return this.#store.index.labelValues(this.#tenant, name, [], hints.start, hints.end);
+    const values = new Set<string>();
+    for (const ls of await this.series(matchers, hints)) for (const l of ls) if (l.name === name) values.add(l.value);
+    return [...values].sort();
+  }
+}
+
+function decodeRange(bytes: Uint8Array, start: number, end: number, tenant: string, labels: Labels, ref: ChunkRef): SampleColumns {
+  try {
+    const it = new XorIterator(bytes);
+    const ts = new Float64Array(it.count);
+    const vs = new Float64Array(it.count);
+    const n = it.readInto(ts, vs, 0, start, end);
+    return { timestamps: ts.subarray(0, n), values: vs.subarray(0, n) };
+  } catch (err) {
+    throw storageError(
+      'STORE_CHUNK_CORRUPT',
+      `Failed to decode chunk: tenant ${JSON.stringify(tenant)}, series ${JSON.stringify(labels.map((l) => `${l.name}=${l.value}`).join(','))}, chunk ${JSON.stringify(ref.id)}: ${(err as Error).message}`,
+      err,
+    );
+  }
+}
+
+/**
+ * Merges sorted sample columns into one sorted column pair without duplicate
+ * timestamps. Non-overlapping inputs in order (the common case) are just
+ * concatenated; overlapping ones are merged pairwise.
+ */
+export function mergeSampleColumns(parts: readonly SampleColumns[]): SampleColumns {
+  const nonEmpty = parts.filter((p) => p.timestamps.length > 0);
+  if (nonEmpty.length === 0) return { timestamps: new Float64Array(0), values: new Float64Array(0) };
+  if (nonEmpty.length === 1) return { timestamps: nonEmpty[0]!.timestamps.slice(), values: nonEmpty[0]!.values.slice() };
+  let ordered = true;
+  let total = 0;
+  for (let i = 0; i < nonEmpty.length; i++) {
+    total += nonEmpty[i]!.timestamps.length;
+    if (i > 0) {
+      const prev = nonEmpty[i - 1]!.timestamps;
+      if (nonEmpty[i]!.timestamps[0]! <= prev[prev.length - 1]!) ordered = false;
+    }
+  }
+  if (ordered) {
+    const timestamps = new Float64Array(total);
+    const values = new Float64Array(total);
+    let o = 0;
+    for (const p of nonEmpty) {
+      timestamps.set(p.timestamps, o);
+      values.set(p.values, o);
+      o += p.timestamps.length;
+    }
+    return { timestamps, values };
+  }
+  let acc = nonEmpty[0]!;
+  for (let i = 1; i < nonEmpty.length; i++) acc = mergeTwo(acc, nonEmpty[i]!);
+  return acc;
+}
+
+function mergeTwo(a: SampleColumns, b: SampleColumns): SampleColumns {
+  const at = a.timestamps;
+  const bt = b.timestamps;
+  const ts = new Float64Array(at.length + bt.length);
+  const vs = new Float64Array(at.length + bt.length);
+  let i = 0;
+  let j = 0;
+  let o = 0;
+  while (i < at.length || j < bt.length) {
+    if (j >= bt.length || (i < at.length && at[i]! <= bt[j]!)) {
+      if (j < bt.length && at[i] === bt[j]) j++; // duplicate: keep a's sample
+      ts[o] = at[i]!;
+      vs[o++] = a.values[i++]!;
+    } else {
+      ts[o] = bt[j]!;
+      vs[o++] = b.values[j++]!;
+    }
+  }
+  return { timestamps: ts.subarray(0, o), values: vs.subarray(0, o) };
+}

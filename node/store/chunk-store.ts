@@ -1,0 +1,181 @@
+/**
+ * Long-term chunk storage: chunk bytes in a Bucket, their whereabouts in a
+ * ChunkIndex. Objects are content-addressed,
+ *   <tenant>/chunks/<seriesID>/<minT>-<maxT>-<contentHash>
+ * so the replicas that flush the same chunk all name the same object; a
+ * create-only put (or an exists check where the bucket cannot do conditional
+ * puts) plus a cache of recently written keys keeps it to one upload. Objects
+ * are written before index rows, so the index never names a missing object.
+ *
+ * The caller owns the bucket's and the index's lifecycles; several ChunkStores
+ * (one per replica or per process) may share them.
+ */
+import { createHash } from 'node:crypto';
+import type { Labels } from '../../query/model/labels.ts';
+import type { Querier } from '../../query/querier/queryable.ts';
+import { SystemClock, type Clock } from '../core/clock.ts';
+import type { Bucket } from './bucket.ts';
+import type { ChunkIndex, ChunkRef, IndexEntry } from './chunk-index.ts';
+import { hasStoreCode, storageError } from './errors.ts';
+import { mapLimit } from './map-limit.ts';
+import { RecentCache } from './recent-cache.ts';
+import { seriesIdFor } from './series-id.ts';
+import { TenantBucket } from './tenant-bucket.ts';
+import { assertValidTenantId } from './tenant-id.ts';
+import { ChunkStoreQuerier } from './chunk-querier.ts';
+
+export interface ChunkStoreConfig {
+  /** Chunk uploads in flight at once per putChunks() call. @default 16 */
+  uploadConcurrency: number;
+  /** Chunk downloads in flight at once per getChunks() call. @default 32 */
+  fetchConcurrency: number;
+  /** Object keys remembered as recently written (skips uploads replicas already made from this process). @default 100_000 */
+  recentChunksSize: number;
+  /** How long a written key is remembered, in ms. @default 900_000 (15 min) */
+  recentChunksTtlMs: number;
+}
+
+export function defaultChunkStoreConfig(): ChunkStoreConfig {
+  return { uploadConcurrency: 16, fetchConcurrency: 32, recentChunksSize: 100_000, recentChunksTtlMs: 900_000 };
+}
+
+export interface ChunkToWrite {
+  labels: Labels;
+  /** Prometheus XOR chunk bytes, starting with the 2-byte big-endian sample count. */
+  chunkBytes: Uint8Array;
+  /** First and last sample timestamps, inclusive ms. */
+  minT: number;
+  maxT: number;
+}
+
+export interface PutChunksResult {
+  /** Objects uploaded by this call. */
+  uploaded: number;
+  /** Chunks whose object already existed or was written recently by this process. */
+  deduplicated: number;
+  /** One ref per input chunk, in input order. */
+  refs: ChunkRef[];
+}
+
+export interface FetchedChunk {
+  ref: ChunkRef;
+  bytes: Uint8Array;
+}
+
+export class ChunkStore {
+  #bucket: Bucket;
+  #index: ChunkIndex;
+  #cfg: ChunkStoreConfig;
+  #recent: RecentCache;
+  #tenantBuckets = new Map<string, TenantBucket>();
+
+  constructor(config: Partial<ChunkStoreConfig>, deps: { bucket: Bucket; index: ChunkIndex; clock?: Clock }) {
+    this.#cfg = { ...defaultChunkStoreConfig(), ...config };
+    this.#bucket = deps.bucket;
+    this.#index = deps.index;
+    this.#recent = new RecentCache({ maxEntries: this.#cfg.recentChunksSize, ttlMs: this.#cfg.recentChunksTtlMs, clock: deps.clock ?? new SystemClock() });
+  }
+
+  get index(): ChunkIndex {
+    return this.#index;
+  }
+
+  /** Object key of a chunk inside its tenant's prefix. */
+  static chunkKey(ref: Pick<ChunkRef, 'seriesId' | 'id'>): string {
+    return `chunks/${ref.seriesId}/${ref.id}`;
+  }
+
+  async putChunks(tenant: string, chunks: readonly ChunkToWrite[]): Promise<PutChunksResult> {
+    assertValidTenantId(tenant);
+    const bucket = this.#tenantBucket(tenant);
+    const refs: ChunkRef[] = [];
+    const entries: IndexEntry[] = [];
+    for (const c of chunks) {
+      if (c.chunkBytes.length < 2) throw new RangeError(`Invalid chunk: ${c.chunkBytes.length} bytes, want at least 2 (tenant ${JSON.stringify(tenant)})`);
+      if (!(Number.isSafeInteger(c.minT) && Number.isSafeInteger(c.maxT) && c.minT <= c.maxT)) {
+        throw new RangeError(`Invalid chunk time range: [${c.minT}, ${c.maxT}] (tenant ${JSON.stringify(tenant)})`);
+      }
+      const seriesId = seriesIdFor(tenant, c.labels);
+      const hash = createHash('sha256').update(c.chunkBytes).digest('hex').slice(0, 32);
+      const samples = (c.chunkBytes[0]! << 8) | c.chunkBytes[1]!;
+      const ref: ChunkRef = { seriesId, id: `${c.minT}-${c.maxT}-${hash}`, minT: c.minT, maxT: c.maxT, samples, bytes: c.chunkBytes.length };
+      refs.push(ref);
+      entries.push({ seriesId, labels: c.labels, chunk: { id: ref.id, minT: ref.minT, maxT: ref.maxT, samples, bytes: ref.bytes } });
+    }
+    let uploaded = 0;
+    let deduplicated = 0;
+    const seen = new Set<string>();
+    await mapLimit(refs, this.#cfg.uploadConcurrency, async (ref, i) => {
+      const key = ChunkStore.chunkKey(ref);
+      const cacheKey = `${tenant}/${key}`;
+      if (seen.has(cacheKey) || this.#recent.has(cacheKey)) {
+        deduplicated++;
+        return;
+      }
+      seen.add(cacheKey);
+      if (await this.#upload(bucket, key, chunks[i]!.chunkBytes)) uploaded++;
+      else deduplicated++;
+      this.#recent.add(cacheKey);
+    });
+    await this.#index.writeEntries(tenant, entries);
+    return { uploaded, deduplicated, refs };
+  }
+
+  /** Returns true when this call created the object. */
+  async #upload(bucket: Bucket, key: string, bytes: Uint8Array): Promise<boolean> {
+    if (bucket.supports.conditionalPut) {
+      try {
+        await bucket.put(key, bytes, { ifNoneMatch: '*' });
+        return true;
+      } catch (err) {
+        // Same key = same content: another replica (or our own retried attempt) got there first.
+        if (hasStoreCode(err, 'STORE_OBJECT_EXISTS')) return false;
+        throw err;
+      }
+    }
+    // Without conditional puts two replicas may both upload; the bytes are identical, so the race is harmless.
+    if (await bucket.exists(key)) return false;
+    await bucket.put(key, bytes);
+    return true;
+  }
+
+  /** Chunk bytes for each ref, in order. Throws STORE_CHUNK_MISSING when an indexed object is gone. */
+  async getChunks(tenant: string, refs: readonly ChunkRef[], signal?: AbortSignal): Promise<FetchedChunk[]> {
+    assertValidTenantId(tenant);
+    const bucket = this.#tenantBucket(tenant);
+    return mapLimit(refs, this.#cfg.fetchConcurrency, async (ref) => {
+      signal?.throwIfAborted();
+      const key = ChunkStore.chunkKey(ref);
+      const bytes = await bucket.get(key);
+      if (bytes === undefined) throw storageError('STORE_CHUNK_MISSING', `Chunk object missing: tenant ${JSON.stringify(tenant)}, key ${JSON.stringify(key)}`);
+      return { ref, bytes };
+    });
+  }
+
+  /** Deletes chunk objects and their index rows (index first, so queries never meet a missing object). */
+  async deleteChunks(tenant: string, refs: readonly ChunkRef[]): Promise<void> {
+    assertValidTenantId(tenant);
+    await this.#index.deleteChunks(tenant, refs);
+    const bucket = this.#tenantBucket(tenant);
+    await mapLimit(refs, this.#cfg.uploadConcurrency, async (ref) => {
+      const key = ChunkStore.chunkKey(ref);
+      this.#recent.delete(`${tenant}/${key}`);
+      await bucket.delete(key);
+    });
+  }
+
+  /** A Querier over this store for one tenant (query/querier/queryable.ts). */
+  querier(tenant: string): Querier {
+    assertValidTenantId(tenant);
+    return new ChunkStoreQuerier(tenant, this);
+  }
+
+  #tenantBucket(tenant: string): TenantBucket {
+    let b = this.#tenantBuckets.get(tenant);
+    if (b === undefined) {
+      if (this.#tenantBuckets.size > 10_000) this.#tenantBuckets.clear();
+      this.#tenantBuckets.set(tenant, (b = new TenantBucket(this.#bucket, tenant)));
+    }
+    return b;
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * RowStore on LevelDB through classic-level (promise API, prebuilt for Node 20
+ * and 24). Same key layout as rocksdb-row-store.ts:
+ *   u16be(len(hash)) utf8(hash) range
+ * It is the embedded index where the rocksdb binding cannot load (Node 24).
+ */
+import { mkdir } from 'node:fs/promises';
+import { ClassicLevel } from 'classic-level';
+import { prefixUpperBound, type IndexRow, type RangeCondition, type RowKey, type RowStore } from './row-store.ts';
+import { encodeKey } from './rocksdb-row-store.ts';
+import { storageError } from './errors.ts';
+
+export interface LevelDbRowStoreConfig {
+  /** Database directory; created when absent. */
+  dir: string;
+  /** Rows per write batch. @default 1000 */
+  batchSize?: number;
+}
+
+type Db = ClassicLevel<Uint8Array, Uint8Array>;
+
+export class LevelDbRowStore implements RowStore {
+  #dir: string;
+  #batchSize: number;
+  #db: Db | undefined;
+
+  constructor(config: LevelDbRowStoreConfig) {
+    this.#dir = config.dir;
+    this.#batchSize = config.batchSize ?? 1000;
+  }
+
+  async open(): Promise<void> {
+    await mkdir(this.#dir, { recursive: true });
+    const db: Db = new ClassicLevel<Uint8Array, Uint8Array>(this.#dir, { keyEncoding: 'view', valueEncoding: 'view' });
+    try {
+      await db.open();
+    } catch (err) {
+      throw wrap(`Failed to open LevelDB index at ${JSON.stringify(this.#dir)}`, err);
+    }
+    this.#db = db;
+  }
+
+  async close(): Promise<void> {
+    const db = this.#db;
+    this.#db = undefined;
+    if (db !== undefined) await db.close();
+  }
+
+  async write(rows: readonly IndexRow[]): Promise<void> {
+    const db = this.#open();
+    for (let i = 0; i < rows.length; i += this.#batchSize) {
+      const ops = rows.slice(i, i + this.#batchSize).map((r) => ({ type: 'put' as const, key: encodeKey(r.hash, r.range), value: r.value ?? new Uint8Array(0) }));
+      try {
+        await db.batch(ops);
+      } catch (err) {
+        throw wrap('Failed to write index rows to LevelDB', err);
+      }
+    }
+  }
+
+  async delete(keys: readonly RowKey[]): Promise<void> {
+    const db = this.#open();
+    for (let i = 0; i < keys.length; i += this.#batchSize) {
+      const ops = keys.slice(i, i + this.#batchSize).map((k) => ({ type: 'del' as const, key: encodeKey(k.hash, k.range) }));
+      try {
+        await db.batch(ops);
+      } catch (err) {
+        throw wrap('Failed to delete index rows from LevelDB', err);
+      }
+    }
+  }
+
+  async query(hash: string, condition?: RangeCondition): Promise<IndexRow[]> {
+    const db = this.#open();
+    const base = encodeKey(hash, new Uint8Array(0));
+    const scope = condition?.prefix ? encodeKey(hash, condition.prefix) : base;
+    let lower: Uint8Array = scope;
+    if (condition?.gte) {
+      const g = encodeKey(hash, condition.gte);
+      if (Buffer.compare(g, scope) > 0) lower = g;
+    }
+    const upper = prefixUpperBound(scope);
+    const out: IndexRow[] = [];
+    try {
+      for await (const [key, value] of db.iterator({ gte: lower, ...(upper ? { lt: upper } : {}) })) {
+        out.push({ hash, range: key.subarray(base.length), value: value.length > 0 ? value : undefined });
+      }
+    } catch (err) {
+      throw wrap(`Failed to query LevelDB index for ${JSON.stringify(hash)}`, err);
+    }
+    return out;
+  }
+
+  async getMany(keys: readonly RowKey[]): Promise<(IndexRow | undefined)[]> {
+    const db = this.#open();
+    if (keys.length === 0) return [];
+    let values: (Uint8Array | undefined)[];
+    try {
+      values = await db.getMany(keys.map((k) => encodeKey(k.hash, k.range)));
+    } catch (err) {
+      throw wrap('Failed to read index rows from LevelDB', err);
+    }
+    return keys.map((k, i) => {
+      const v = values[i];
+      return v === undefined ? undefined : { hash: k.hash, range: k.range, value: v.length > 0 ? v : undefined };
+    });
+  }
+
+  #open(): Db {
+    if (this.#db === undefined) throw storageError('STORE_CLOSED', `LevelDB index at ${JSON.stringify(this.#dir)} is not open`);
+    return this.#db;
+  }
+}
+
+function wrap(action: string, err: unknown) {
+  return storageError('STORE_BACKEND_ERROR', `${action}: ${(err as Error)?.message ?? String(err)}`, err);
+}

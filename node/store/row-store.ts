@@ -1,0 +1,69 @@
+/**
+ * The storage primitive under the chunk index: rows addressed by a string hash
+ * key and a binary range key, ordered by range key within a hash key, with an
+ * optional binary value. This is DynamoDB's data model; RocksDB and memory
+ * emulate it. index-schema.ts decides what the rows mean; the backends only
+ * store them.
+ */
+export interface RowKey {
+  hash: string;
+  range: Uint8Array;
+}
+
+export interface IndexRow extends RowKey {
+  /** Absent for rows whose key is the whole fact. */
+  value?: Uint8Array | undefined;
+}
+
+export interface RangeCondition {
+  /** Only rows whose range key starts with these bytes. */
+  prefix?: Uint8Array;
+  /** Only rows whose range key is >= these bytes. */
+  gte?: Uint8Array;
+}
+
+export interface RowStore {
+  open(): Promise<void>;
+  close(): Promise<void>;
+  /** Writes (upserts) rows; rows are idempotent, so repeating a write is harmless. */
+  write(rows: readonly IndexRow[]): Promise<void>;
+  /** Deletes rows by key; missing rows are ignored. */
+  delete(keys: readonly RowKey[]): Promise<void>;
+  /** All rows of one hash key matching the condition, in ascending range-key order. */
+  query(hash: string, condition?: RangeCondition): Promise<IndexRow[]>;
+  /** Point reads; undefined for missing rows, in the order of keys. */
+  getMany(keys: readonly RowKey[]): Promise<(IndexRow | undefined)[]>;
+}
+
+/** Smallest byte string greater than every string with this prefix, or undefined if none (all 0xff). */
+export function prefixUpperBound(prefix: Uint8Array): Uint8Array | undefined {
+  const out = Uint8Array.from(prefix);
+  for (let i = out.length - 1; i >= 0; i--) {
+    if (out[i]! < 0xff) {
+      out[i]!++;
+      return out.subarray(0, i + 1);
+    }
+  }
+  return undefined;
+}
+
+export function startsWith(b: Uint8Array, prefix: Uint8Array): boolean {
+  if (b.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (b[i] !== prefix[i]) return false;
+  return true;
+}
+
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  return Buffer.compare(a, b);
+}
+
+export function rowKeyString(k: RowKey): string {
+  return k.hash + '\u0000' + Buffer.from(k.range.buffer, k.range.byteOffset, k.range.byteLength).toString('base64');
+}
+
+export function matchesCondition(range: Uint8Array, c: RangeCondition | undefined): boolean {
+  if (c === undefined) return true;
+  if (c.prefix !== undefined && !startsWith(range, c.prefix)) return false;
+  if (c.gte !== undefined && compareBytes(range, c.gte) < 0) return false;
+  return true;
+}

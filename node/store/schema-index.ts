@@ -1,0 +1,337 @@
+/**
+ * ChunkIndex over any RowStore, using the bucketed schema of index-schema.ts
+ * (see FORMAT.md for the rows and the cost of each query shape).
+ *
+ * Series selection, per time bucket:
+ *  1. `__name__="x"`: one query of the metric's rows, which carry the labels;
+ *  2. else a `__name__` matcher that rejects "": the bucket's metric names, filtered,
+ *     then one metric query per matching name;
+ *  3. else equality matchers with non-empty values: one posting query each, intersected;
+ *  4. else another matcher that rejects "": the label's values, filtered, then postings;
+ *  5. else (every matcher accepts ""): all series of the bucket.
+ * Labels of posting hits come from point reads of the series rows. Every matcher
+ * is then applied to the labels, so the steps above only need to over-select.
+ */
+import { Service } from '../core/service.ts';
+import { SystemClock, type Clock } from '../core/clock.ts';
+import { compareLabels, getLabel, METRIC_NAME, type Labels } from '../../query/model/labels.ts';
+import { matches, matchesEmpty, type Matcher } from '../../query/model/matchers.ts';
+import type { ChunkIndex, ChunkRef, IndexEntry, SeriesRef } from './chunk-index.ts';
+import type { IndexRow, RowKey, RowStore } from './row-store.ts';
+import { rowKeyString } from './row-store.ts';
+import {
+  TENANTS_HASH,
+  bucketsBetween,
+  chunkRange,
+  decodeChunkMeta,
+  decodeI64,
+  decodeLabels,
+  decodeString,
+  encodeChunkMeta,
+  encodeI64,
+  encodeString,
+  hashKeys,
+  parsePostingRange,
+  postingPrefix,
+  seriesRows,
+} from './index-schema.ts';
+import { isValidSeriesId, seriesIdFor, seriesIdFromBytes, seriesIdToBytes } from './series-id.ts';
+import { assertValidTenantId } from './tenant-id.ts';
+import { RecentCache } from './recent-cache.ts';
+import { mapLimit } from './map-limit.ts';
+import { storageError } from './errors.ts';
+
+export interface SchemaIndexConfig {
+  /** Width of a time bucket in ms; fixed for the life of the data (it is part of every key). @default 86_400_000 (24 h) */
+  bucketPeriodMs: number;
+  /** Row keys remembered as recently written, to skip rewriting them (replicas, repeated flushes). @default 1_000_000 */
+  writeCacheSize: number;
+  /** How long a written row is remembered, in ms. @default 900_000 (15 min) */
+  writeCacheTtlMs: number;
+  /** Store queries in flight at once for one index call. @default 16 */
+  queryConcurrency: number;
+}
+
+export function defaultSchemaIndexConfig(): SchemaIndexConfig {
+  return { bucketPeriodMs: 86_400_000, writeCacheSize: 1_000_000, writeCacheTtlMs: 900_000, queryConcurrency: 16 };
+}
+
+export interface IndexStats {
+  /** Rows sent to the store. */
+  rowsWritten: number;
+  /** Rows not sent because this process wrote them recently or twice in one call. */
+  rowsDeduplicated: number;
+  /** Store queries and point-read batches issued. */
+  reads: number;
+}
+
+export class SchemaChunkIndex extends Service implements ChunkIndex {
+  #store: RowStore;
+  #cfg: SchemaIndexConfig;
+  #written: RecentCache;
+  readonly stats: IndexStats = { rowsWritten: 0, rowsDeduplicated: 0, reads: 0 };
+
+  constructor(name: string, store: RowStore, config: Partial<SchemaIndexConfig> = {}, deps: { clock?: Clock } = {}) {
+    super(name);
+    this.#store = store;
+    this.#cfg = { ...defaultSchemaIndexConfig(), ...config };
+    if (!(Number.isSafeInteger(this.#cfg.bucketPeriodMs) && this.#cfg.bucketPeriodMs > 0)) {
+      throw new RangeError(`Invalid index bucket period: ${this.#cfg.bucketPeriodMs} ms`);
+    }
+    this.#written = new RecentCache({ maxEntries: this.#cfg.writeCacheSize, ttlMs: this.#cfg.writeCacheTtlMs, clock: deps.clock ?? new SystemClock() });
+  }
+
+  get bucketPeriodMs(): number {
+    return this.#cfg.bucketPeriodMs;
+  }
+
+  protected async starting(): Promise<void> {
+    await this.#store.open();
+  }
+
+  protected async stopping(): Promise<void> {
+    await this.#store.close();
+  }
+
+  async writeEntries(tenant: string, entries: readonly IndexEntry[]): Promise<void> {
+    this.#check(tenant);
+    const rows: IndexRow[] = [];
+    const keys: string[] = [];
+    const inCall = new Set<string>();
+    const add = (row: IndexRow, key = rowKeyString(row)) => {
+      if (inCall.has(key) || this.#written.has(key)) {
+        this.stats.rowsDeduplicated++;
+        return;
+      }
+      inCall.add(key);
+      rows.push(row);
+      keys.push(key);
+    };
+    for (const e of entries) {
+      const { chunk } = e;
+      if (!(Number.isSafeInteger(chunk.minT) && Number.isSafeInteger(chunk.maxT) && chunk.minT <= chunk.maxT)) {
+        throw new RangeError(`Invalid chunk time range: [${chunk.minT}, ${chunk.maxT}] for chunk ${JSON.stringify(chunk.id)}`);
+      }
+      const seriesId = e.seriesId ?? seriesIdFor(tenant, e.labels);
+      if (!isValidSeriesId(seriesId)) throw new TypeError(`Invalid series ID: ${JSON.stringify(seriesId)}`);
+      const meta = encodeChunkMeta({ minT: chunk.minT, maxT: chunk.maxT, samples: chunk.samples ?? 0, bytes: chunk.bytes ?? 0 });
+      // A chunk crossing a bucket boundary is indexed in every bucket it overlaps.
+      for (const b of bucketsBetween(chunk.minT, chunk.maxT, this.#cfg.bucketPeriodMs)) {
+        const seriesKey = `${tenant}:${b}:series:${seriesId}`;
+        if (!inCall.has(seriesKey) && !this.#written.has(seriesKey)) {
+          inCall.add(seriesKey);
+          for (const r of seriesRows(tenant, b, seriesId, e.labels)) add(r);
+          keys.push(seriesKey);
+        }
+        add({ hash: hashKeys.chunks(tenant, b, seriesId), range: chunkRange(chunk.maxT, chunk.id), value: meta });
+      }
+    }
+    if (rows.length > 0) await this.#store.write(rows);
+    this.stats.rowsWritten += rows.length;
+    // Remember only after the write succeeded: a failed write must be retried in full.
+    for (const k of keys) this.#written.add(k);
+  }
+
+  async lookupSeries(tenant: string, matchers: readonly Matcher[], start: number, end: number): Promise<SeriesRef[]> {
+    this.#check(tenant);
+    const found = new Map<string, Labels>();
+    const perBucket = await mapLimit(bucketsBetween(start, end, this.#cfg.bucketPeriodMs), this.#cfg.queryConcurrency, (b) =>
+      this.#candidates(tenant, b, matchers),
+    );
+    for (const m of perBucket) for (const [id, ls] of m) if (!found.has(id)) found.set(id, ls);
+    const out: SeriesRef[] = [];
+    for (const [seriesId, labels] of found) {
+      if (matchers.every((m) => matches(m, getLabel(labels, m.name)))) out.push({ seriesId, labels });
+    }
+    out.sort((a, b) => compareLabels(a.labels, b.labels));
+    return out;
+  }
+
+  async #candidates(tenant: string, b: number, matchers: readonly Matcher[]): Promise<Map<string, Labels>> {
+    const nameEq = matchers.find((m) => m.name === METRIC_NAME && m.type === '=' && m.value !== '');
+    if (nameEq) return this.#metricSeries(tenant, b, [nameEq.value]);
+    const nameSel = matchers.find((m) => m.name === METRIC_NAME && !matchesEmpty(m));
+    if (nameSel) {
+      const names = (await this.#query(hashKeys.values(tenant, b, METRIC_NAME))).map((r) => decodeString(r.range)).filter((v) => matches(nameSel, v));
+      return this.#metricSeries(tenant, b, names);
+    }
+    const eqs = matchers.filter((m) => m.type === '=' && m.value !== '');
+    if (eqs.length > 0) {
+      const sets = await Promise.all(eqs.map((m) => this.#postings(tenant, b, m.name, [m.value])));
+      sets.sort((x, y) => x.size - y.size);
+      let ids = [...sets[0]!];
+      for (const s of sets.slice(1)) ids = ids.filter((id) => s.has(id));
+      return this.#labelsOf(tenant, b, ids);
+    }
+    const sel = matchers.find((m) => !matchesEmpty(m));
+    if (sel) {
+      const values = (await this.#query(hashKeys.values(tenant, b, sel.name))).map((r) => decodeString(r.range)).filter((v) => matches(sel, v));
+      return this.#labelsOf(tenant, b, [...(await this.#postings(tenant, b, sel.name, values))]);
+    }
+    const all = new Map<string, Labels>();
+    for (const r of await this.#query(hashKeys.series(tenant, b))) all.set(seriesIdFromBytes(r.range), decodeLabels(r.value!));
+    return all;
+  }
+
+  async #metricSeries(tenant: string, b: number, names: readonly string[]): Promise<Map<string, Labels>> {
+    const out = new Map<string, Labels>();
+    const results = await mapLimit(names, this.#cfg.queryConcurrency, (n) => this.#query(hashKeys.metric(tenant, b, n)));
+    for (const rows of results) for (const r of rows) out.set(seriesIdFromBytes(r.range), decodeLabels(r.value!));
+    return out;
+  }
+
+  async #postings(tenant: string, b: number, name: string, values: readonly string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    const hash = hashKeys.label(tenant, b, name);
+    const results = await mapLimit(values, this.#cfg.queryConcurrency, (v) => this.#query(hash, { prefix: postingPrefix(v) }));
+    results.forEach((rows, i) => {
+      for (const r of rows) {
+        const p = parsePostingRange(r.range);
+        // A value containing NUL can share the prefix; keep exact matches only.
+        if (p.value === values[i]) out.add(p.seriesId);
+      }
+    });
+    return out;
+  }
+
+  async #labelsOf(tenant: string, b: number, ids: readonly string[]): Promise<Map<string, Labels>> {
+    const out = new Map<string, Labels>();
+    if (ids.length === 0) return out;
+    const hash = hashKeys.series(tenant, b);
+    this.stats.reads++;
+    const rows = await this.#store.getMany(ids.map((id) => ({ hash, range: seriesIdToBytes(id) })));
+    rows.forEach((r, i) => {
+      if (r?.value !== undefined) out.set(ids[i]!, decodeLabels(r.value));
+    });
+    return out;
+  }
+
+  async chunksFor(tenant: string, seriesIds: readonly string[], start: number, end: number): Promise<Map<string, ChunkRef[]>> {
+    this.#check(tenant);
+    const jobs: { id: string; b: number }[] = [];
+    for (const b of bucketsBetween(start, end, this.#cfg.bucketPeriodMs)) for (const id of seriesIds) jobs.push({ id, b });
+    const results = await mapLimit(jobs, this.#cfg.queryConcurrency, ({ id, b }) =>
+      // Range keys start with maxT: skip chunks that end before the range.
+      this.#query(hashKeys.chunks(tenant, b, id), { gte: encodeI64(start) }),
+    );
+    const out = new Map<string, Map<string, ChunkRef>>();
+    results.forEach((rows, i) => {
+      const seriesId = jobs[i]!.id;
+      for (const r of rows) {
+        const meta = decodeChunkMeta(r.value!);
+        if (meta.minT > end) continue;
+        const chunkId = decodeString(r.range.subarray(8));
+        let m = out.get(seriesId);
+        if (m === undefined) out.set(seriesId, (m = new Map()));
+        m.set(chunkId, { seriesId, id: chunkId, ...meta });
+      }
+    });
+    const sorted = new Map<string, ChunkRef[]>();
+    for (const [id, m] of out) sorted.set(id, [...m.values()].sort((a, b) => a.minT - b.minT || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
+    return sorted;
+  }
+
+  async labelNames(tenant: string, matchers: readonly Matcher[], start: number, end: number): Promise<string[]> {
+    this.#check(tenant);
+    const names = new Set<string>();
+    if (matchers.length === 0) {
+      const results = await mapLimit(bucketsBetween(start, end, this.#cfg.bucketPeriodMs), this.#cfg.queryConcurrency, (b) => this.#query(hashKeys.names(tenant, b)));
+      for (const rows of results) for (const r of rows) names.add(decodeString(r.range));
+    } else {
+      for (const s of await this.lookupSeries(tenant, matchers, start, end)) for (const l of s.labels) names.add(l.name);
+    }
+    return [...names].sort();
+  }
+
+  async labelValues(tenant: string, name: string, matchers: readonly Matcher[], start: number, end: number): Promise<string[]> {
+    this.#check(tenant);
+    const values = new Set<string>();
+    if (matchers.length === 0) {
+      const results = await mapLimit(bucketsBetween(start, end, this.#cfg.bucketPeriodMs), this.#cfg.queryConcurrency, (b) => this.#query(hashKeys.values(tenant, b, name)));
+      for (const rows of results) for (const r of rows) values.add(decodeString(r.range));
+    } else {
+      for (const s of await this.lookupSeries(tenant, matchers, start, end)) {
+        const v = getLabel(s.labels, name);
+        if (v !== '') values.add(v);
+      }
+    }
+    return [...values].sort();
+  }
+
+  async deleteChunks(tenant: string, refs: readonly ChunkRef[]): Promise<void> {
+    this.#check(tenant);
+    const keys: RowKey[] = [];
+    for (const ref of refs) {
+      for (const b of bucketsBetween(ref.minT, ref.maxT, this.#cfg.bucketPeriodMs)) {
+        const k = { hash: hashKeys.chunks(tenant, b, ref.seriesId), range: chunkRange(ref.maxT, ref.id) };
+        keys.push(k);
+        this.#written.delete(rowKeyString(k));
+      }
+    }
+    if (keys.length > 0) await this.#store.delete(keys);
+  }
+
+  async listTenants(): Promise<string[]> {
+    this.#check();
+    return (await this.#query(TENANTS_HASH)).map((r) => decodeString(r.range));
+  }
+
+  async deleteBefore(tenant: string, ms: number): Promise<ChunkRef[]> {
+    this.#check(tenant);
+    const period = this.#cfg.bucketPeriodMs;
+    const bucketRows = await this.#query(hashKeys.buckets(tenant));
+    const all = bucketRows.map((r) => decodeI64(r.range));
+    const doomed = all.filter((b) => (b + 1) * period <= ms);
+    if (doomed.length === 0) return [];
+    const lastDoomedEnd = (Math.max(...doomed) + 1) * period;
+    const freed = new Map<string, ChunkRef>();
+    for (const b of doomed) {
+      const keys: RowKey[] = [];
+      const addAll = (rows: IndexRow[]) => {
+        for (const r of rows) keys.push({ hash: r.hash, range: r.range });
+      };
+      const names = await this.#query(hashKeys.names(tenant, b));
+      for (const nr of names) {
+        const name = decodeString(nr.range);
+        const values = await this.#query(hashKeys.values(tenant, b, name));
+        if (name === METRIC_NAME) {
+          for (const vr of values) addAll(await this.#query(hashKeys.metric(tenant, b, decodeString(vr.range))));
+        } else {
+          addAll(await this.#query(hashKeys.label(tenant, b, name)));
+        }
+        addAll(values);
+      }
+      addAll(names);
+      const series = await this.#query(hashKeys.series(tenant, b));
+      for (const sr of series) {
+        const seriesId = seriesIdFromBytes(sr.range);
+        const chunks = await this.#query(hashKeys.chunks(tenant, b, seriesId));
+        for (const cr of chunks) {
+          const meta = decodeChunkMeta(cr.value!);
+          const id = decodeString(cr.range.subarray(8));
+          // A chunk reaching past the deleted buckets is still indexed in a later one.
+          if (meta.maxT < lastDoomedEnd) freed.set(`${seriesId}/${id}`, { seriesId, id, ...meta });
+        }
+        addAll(chunks);
+      }
+      addAll(series);
+      keys.push({ hash: hashKeys.buckets(tenant), range: encodeI64(b) });
+      await this.#store.delete(keys);
+    }
+    if (doomed.length === all.length) await this.#store.delete([{ hash: TENANTS_HASH, range: encodeString(tenant) }]);
+    // Forget what this process wrote for the tenant so fresh writes reach the store.
+    this.#written.deletePrefix(tenant + ':');
+    this.#written.deletePrefix(TENANTS_HASH + '\u0000');
+    return [...freed.values()];
+  }
+
+  #query(hash: string, condition?: { prefix?: Uint8Array; gte?: Uint8Array }): Promise<IndexRow[]> {
+    this.stats.reads++;
+    return this.#store.query(hash, condition);
+  }
+
+  #check(tenant?: string): void {
+    if (this.state !== 'running') throw storageError('STORE_CLOSED', `Chunk index ${JSON.stringify(this.name)} is not running: state is ${this.state}`);
+    if (tenant !== undefined) assertValidTenantId(tenant);
+  }
+}
