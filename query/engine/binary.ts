@@ -1,0 +1,335 @@
+/**
+ * Binary operators: scalar/scalar, vector/scalar and vector/vector with
+ * on/ignoring, group_left/group_right, bool, set operators and fill modifiers.
+ */
+import type { Labels } from '../model/labels.ts';
+import { METRIC_NAME, labelsKey } from '../model/labels.ts';
+import type { BinaryOp, FillModifier, VectorMatching } from '../parser/ast.ts';
+import { executionError } from './errors.ts';
+import { dropMetadata, labelsString, onlyLabels, setLabel, withoutLabels } from './label-ops.ts';
+import type { StepSeries } from './types.ts';
+import { newStepSeries } from './types.ts';
+
+/** Go's math.Pow special cases differ from JS's ** for 1^NaN and (-1)^±Inf. */
+export function goPow(x: number, y: number): number {
+  if (y === 0) return 1;
+  if (x === 1) return 1;
+  if (x === -1 && (y === Infinity || y === -Infinity)) return 1;
+  return Math.pow(x, y);
+}
+
+export function isComparison(op: BinaryOp): boolean {
+  return op === '==' || op === '!=' || op === '>' || op === '<' || op === '>=' || op === '<=';
+}
+
+function changesSchema(op: BinaryOp): boolean {
+  return op === '+' || op === '-' || op === '*' || op === '/' || op === '^' || op === '%' || op === 'atan2';
+}
+
+/** Arithmetic value, or for comparisons 1/0 (truth). */
+export function arith(op: BinaryOp, a: number, b: number): number {
+  switch (op) {
+    case '+':
+      return a + b;
+    case '-':
+      return a - b;
+    case '*':
+      return a * b;
+    case '/':
+      return a / b;
+    case '%':
+      return a % b;
+    case '^':
+      return goPow(a, b);
+    case 'atan2':
+      return Math.atan2(a, b);
+    case '==':
+      return a === b ? 1 : 0;
+    case '!=':
+      return a !== b ? 1 : 0;
+    case '>':
+      return a > b ? 1 : 0;
+    case '<':
+      return a < b ? 1 : 0;
+    case '>=':
+      return a >= b ? 1 : 0;
+    case '<=':
+      return a <= b ? 1 : 0;
+    default:
+      throw new TypeError(`operator ${op} not allowed for scalar operations`);
+  }
+}
+
+export function scalarScalar(op: BinaryOp, a: Float64Array, b: Float64Array): Float64Array {
+  const out = new Float64Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = arith(op, a[i]!, b[i]!);
+  return out;
+}
+
+export function vectorScalar(op: BinaryOp, vec: StepSeries[], scalar: Float64Array, swap: boolean, returnBool: boolean): StepSeries[] {
+  const cmp = isComparison(op);
+  const out: StepSeries[] = [];
+  for (const s of vec) {
+    const n = s.values.length;
+    const r = newStepSeries(s.labels, n, s.dropName || changesSchema(op) || returnBool);
+    let any = false;
+    for (let i = 0; i < n; i++) {
+      if (s.present[i] !== 1) continue;
+      const v = s.values[i]!;
+      const k = scalar[i]!;
+      const a = swap ? k : v;
+      const b = swap ? v : k;
+      if (cmp) {
+        const keep = arith(op, a, b) === 1;
+        if (returnBool) {
+          r.values[i] = keep ? 1 : 0;
+          r.present[i] = 1;
+          any = true;
+        } else if (keep) {
+          r.values[i] = v;
+          r.present[i] = 1;
+          any = true;
+        }
+      } else {
+        r.values[i] = arith(op, a, b);
+        r.present[i] = 1;
+        any = true;
+      }
+    }
+    if (any) out.push(r);
+  }
+  return out;
+}
+
+type SigFn = (ls: Labels) => string;
+
+function signatureFn(m: VectorMatching): { sig: SigFn; matchLabels: (ls: Labels) => Labels } {
+  if (m.on) {
+    const names = new Set(m.matchingLabels);
+    const matchLabels = (ls: Labels): Labels => onlyLabels(ls, names);
+    return { sig: (ls) => labelsKey(matchLabels(ls)), matchLabels };
+  }
+  const names = new Set([...m.matchingLabels, METRIC_NAME]);
+  const matchLabels = (ls: Labels): Labels => withoutLabels(ls, names);
+  return { sig: (ls) => labelsKey(matchLabels(ls)), matchLabels };
+}
+
+const DEFAULT_MATCHING: VectorMatching = { card: 'one-to-one', matchingLabels: [], on: false, include: [] };
+
+export function vectorVector(
+  op: BinaryOp,
+  lhsIn: StepSeries[],
+  rhsIn: StepSeries[],
+  matchingIn: VectorMatching | undefined,
+  returnBool: boolean,
+  fill: FillModifier | undefined,
+  n: number,
+): StepSeries[] {
+  const matching = matchingIn ?? DEFAULT_MATCHING;
+  const { sig, matchLabels } = signatureFn(matching);
+  // Join signatures as small integers, computed once per series (label sets do not change across steps).
+  const ordOf = new Map<string, number>();
+  const ordinal = (ls: Labels): number => {
+    const k = sig(ls);
+    let o = ordOf.get(k);
+    if (o === undefined) {
+      o = ordOf.size;
+      ordOf.set(k, o);
+    }
+    return o;
+  };
+  const lOrdIn = Int32Array.from(lhsIn, (s) => ordinal(s.labels));
+  const rOrdIn = Int32Array.from(rhsIn, (s) => ordinal(s.labels));
+
+  if (op === 'and' || op === 'or' || op === 'unless') {
+    return setOperation(op, lhsIn, rhsIn, lOrdIn, rOrdIn, ordOf.size, n);
+  }
+
+  const cmp = isComparison(op);
+  const oneToMany = matching.card === 'one-to-many';
+  const oneToOne = matching.card === 'one-to-one';
+  // For one-to-many, swap sides so the right-hand side is always the "one" side.
+  const lhs = oneToMany ? rhsIn : lhsIn;
+  const rhs = oneToMany ? lhsIn : rhsIn;
+  const lOrd = oneToMany ? rOrdIn : lOrdIn;
+  const rOrd = oneToMany ? lOrdIn : rOrdIn;
+  // Like Prometheus, fill values are not swapped for one-to-many matching.
+  const fillL = fill?.lhs;
+  const fillR = fill?.rhs;
+  const include = matching.include;
+  const matchSet = new Set(matching.matchingLabels);
+  const schema = changesSchema(op);
+
+  const resultMetric = (l: Labels, r: Labels): Labels => {
+    let out = l;
+    if (schema) out = dropMetadata(out);
+    if (oneToOne) out = matching.on ? onlyLabels(out, matchSet) : withoutLabels(out, matchSet);
+    for (const name of include) {
+      let v = '';
+      for (const x of r) if (x.name === name) v = x.value;
+      out = setLabel(out, name, v);
+    }
+    return out;
+  };
+
+  // Output series per (lhs, rhs) pair; pairs yielding equal label sets share one series.
+  const byKey = new Map<string, StepSeries>();
+  const byPair = new Map<number, StepSeries>();
+  const R = rhs.length + 1;
+  const outputFor = (li: number, ri: number, lLabels: Labels, rLabels: Labels): StepSeries => {
+    const pk = li * R + ri;
+    let s = byPair.get(pk);
+    if (s !== undefined) return s;
+    const metric = resultMetric(lLabels, rLabels);
+    const key = labelsKey(metric);
+    s = byKey.get(key);
+    if (s === undefined) {
+      s = newStepSeries(metric, n, returnBool);
+      byKey.set(key, s);
+    }
+    byPair.set(pk, s);
+    return s;
+  };
+
+  const numSigs = ordOf.size;
+  const rightAt = new Int32Array(numSigs).fill(-1);
+  const rightStep = new Int32Array(numSigs).fill(-1);
+  const matchedStep = new Int32Array(numSigs).fill(-1);
+  const matchedOutputs = new Map<number, Set<StepSeries>>();
+
+  for (let i = 0; i < n; i++) {
+    matchedOutputs.clear();
+    for (let j = 0; j < rhs.length; j++) {
+      if (rhs[j]!.present[i] !== 1) continue;
+      const o = rOrd[j]!;
+      if (rightStep[o] === i) {
+        const prev = rightAt[o]!;
+        const oneSide = oneToMany ? 'left' : 'right';
+        const a = labelsString(rhs[j]!.labels);
+        const b = labelsString(rhs[prev]!.labels);
+        const [x, y] = a < b ? [a, b] : [b, a];
+        throw executionError(
+          `found duplicate series for the match group ${labelsString(matchLabels(rhs[j]!.labels))} on the ${oneSide} hand-side of the operation: [${x}, ${y}];many-to-many matching not allowed: matching labels must be unique on one side`,
+        );
+      }
+      rightStep[o] = i;
+      rightAt[o] = j;
+    }
+    const doOp = (li: number, ri: number, lLabels: Labels, lv: number, rLabels: Labels, rv: number, o: number): void => {
+      const a = oneToMany ? rv : lv;
+      const b = oneToMany ? lv : rv;
+      let value: number;
+      let keep = true;
+      if (cmp) {
+        keep = arith(op, a, b) === 1;
+        value = returnBool ? (keep ? 1 : 0) : a;
+      } else value = arith(op, a, b);
+      const out = outputFor(li, ri, lLabels, rLabels);
+      if (oneToOne) {
+        if (matchedStep[o] === i) throw executionError('multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)');
+        matchedStep[o] = i;
+      } else {
+        let set = matchedOutputs.get(o);
+        if (set === undefined) matchedOutputs.set(o, (set = new Set()));
+        else if (set.has(out)) throw executionError('multiple matches for labels: grouping labels must ensure unique matches');
+        set.add(out);
+        matchedStep[o] = i;
+      }
+      if (!keep && !returnBool) return;
+      if (out.present[i] === 1) throw executionError('vector cannot contain metrics with the same labelset');
+      out.values[i] = value;
+      out.present[i] = 1;
+    };
+    for (let j = 0; j < lhs.length; j++) {
+      const ls = lhs[j]!;
+      if (ls.present[i] !== 1) continue;
+      const o = lOrd[j]!;
+      if (rightStep[o] !== i) {
+        if (fillR === undefined) continue;
+        doOp(j, rhs.length, ls.labels, ls.values[i]!, matchLabels(ls.labels), fillR, o);
+        continue;
+      }
+      const ri = rightAt[o]!;
+      const rs = rhs[ri]!;
+      doOp(j, ri, ls.labels, ls.values[i]!, rs.labels, rs.values[i]!, o);
+    }
+    if (fillL !== undefined) {
+      for (let ri = 0; ri < rhs.length; ri++) {
+        const rs = rhs[ri]!;
+        if (rs.present[i] !== 1) continue;
+        const o = rOrd[ri]!;
+        if (matchedStep[o] === i) continue;
+        // A fill-side series has no input series: key it past the lhs indexes.
+        doOp(lhs.length + ri, ri, matchLabels(rs.labels), fillL, rs.labels, rs.values[i]!, o);
+      }
+    }
+  }
+  const out: StepSeries[] = [];
+  for (const s of byKey.values()) if (s.present.includes(1)) out.push(s);
+  return out;
+}
+
+function setOperation(op: 'and' | 'or' | 'unless', lhs: StepSeries[], rhs: StepSeries[], lsig: Int32Array, rsig: Int32Array, numSigs: number, n: number): StepSeries[] {
+  void numSigs;
+  // Series keep their identity; presence is filtered per step.
+  const lOut = lhs.map((s) => newStepSeries(s.labels, n, s.dropName));
+  const rOut = op === 'or' ? rhs.map((s) => newStepSeries(s.labels, n, s.dropName)) : [];
+  const sigs = new Set<number>();
+  for (let i = 0; i < n; i++) {
+    sigs.clear();
+    if (op === 'or') {
+      for (let j = 0; j < lhs.length; j++) {
+        if (lhs[j]!.present[i] !== 1) continue;
+        sigs.add(lsig[j]!);
+        lOut[j]!.values[i] = lhs[j]!.values[i]!;
+        lOut[j]!.present[i] = 1;
+      }
+      for (let j = 0; j < rhs.length; j++) {
+        if (rhs[j]!.present[i] !== 1 || sigs.has(rsig[j]!)) continue;
+        rOut[j]!.values[i] = rhs[j]!.values[i]!;
+        rOut[j]!.present[i] = 1;
+      }
+      continue;
+    }
+    for (let j = 0; j < rhs.length; j++) if (rhs[j]!.present[i] === 1) sigs.add(rsig[j]!);
+    for (let j = 0; j < lhs.length; j++) {
+      if (lhs[j]!.present[i] !== 1) continue;
+      const has = sigs.has(lsig[j]!);
+      if ((op === 'and') === has) {
+        lOut[j]!.values[i] = lhs[j]!.values[i]!;
+        lOut[j]!.present[i] = 1;
+      }
+    }
+  }
+  const out: StepSeries[] = [];
+  for (const s of [...lOut, ...rOut]) if (s.present.includes(1)) out.push(s);
+  return mergeSameLabels(out);
+}
+
+/** Merges series that share a label set (e.g. both sides of `or`); overlapping steps are an error. */
+export function mergeSameLabels(series: StepSeries[]): StepSeries[] {
+  const byKey = new Map<string, StepSeries>();
+  let dup = false;
+  for (const s of series) {
+    const k = labelsKey(s.labels);
+    if (byKey.has(k)) dup = true;
+    else byKey.set(k, s);
+  }
+  if (!dup) return series;
+  const out = new Map<string, StepSeries>();
+  for (const s of series) {
+    const k = labelsKey(s.labels);
+    const base = out.get(k);
+    if (base === undefined) {
+      out.set(k, { labels: s.labels, dropName: s.dropName, values: Float64Array.from(s.values), present: Uint8Array.from(s.present) });
+      continue;
+    }
+    for (let i = 0; i < s.present.length; i++) {
+      if (s.present[i] !== 1) continue;
+      if (base.present[i] === 1) throw executionError('vector cannot contain metrics with the same labelset');
+      base.present[i] = 1;
+      base.values[i] = s.values[i]!;
+    }
+  }
+  return [...out.values()];
+}
