@@ -24,6 +24,14 @@ import { Engine } from '../query/engine/index.ts';
 import { MergeQuerier } from '../query/querier/merge-querier.ts';
 import type { Querier } from '../query/querier/queryable.ts';
 import { ClusterMembership } from './cluster/membership.ts';
+// storage (store, flush, compactor) — begin
+import { openStore, type OpenedStore } from './store/store-factory.ts';
+import { Flusher } from './flush/flusher.ts';
+import { FlushError } from './flush/errors.ts';
+import { registerFlushRoutes } from './flush/flush-routes.ts';
+import { resolveStorageSections } from './flush/storage-config.ts';
+import { Compactor } from './compactor/compactor.ts';
+// storage — end
 
 export interface NodeOptions {
   /** Enable process-wide default metrics (off when several nodes share a test process). @default true */
@@ -47,6 +55,16 @@ export class FrankensteinNode extends Service {
   readonly server: FastifyInstance;
   /** Cluster membership, ring and internal API (cluster.enabled), else null. */
   readonly cluster: ClusterMembership | null;
+  // storage (store, flush, compactor) — begin
+  /** The long-term store, opened by start() (null before). */
+  store: OpenedStore | null = null;
+  /** Moves chunks from the ingester to the store (null before start()). */
+  flusher: Flusher | null = null;
+  /** Compactor role (null before start() or when compactor.enabled is false). */
+  compactor: Compactor | null = null;
+  /** Cluster sharding of compaction: whether this node compacts a tenant (the cluster wiring installs the ring's answer). */
+  compactorOwnsTenant: (tenant: string) => boolean = () => true;
+  // storage — end
   readonly #tenants: TenantResolver;
   readonly #overrides: Overrides;
   #router: ReplicaRouter;
@@ -101,7 +119,10 @@ export class FrankensteinNode extends Service {
     this.cluster = config.cluster.enabled
       ? new ClusterMembership({ config, server: this.server, local, maxUncompressedBytes: this.#overrides.defaults.maxUncompressedBytes })
       : null;
-    if (this.cluster) this.setRouter(this.cluster.router);
+    if (this.cluster) {
+      this.setRouter(this.cluster.router);
+      this.cluster.registerMetrics(this.metrics);
+    }
   }
 
   /** Replaces how replicas are chosen (cluster mode installs the ring here). */
@@ -111,6 +132,14 @@ export class FrankensteinNode extends Service {
 
   /** The tenant's view over every ingester that may hold its data, replicas merged. */
   querierFor(tenant: string): Querier {
+    // storage: ingesters first (they win ties), then the long-term store; samples at equal timestamps are kept once
+    const ingesters = this.ingesterQuerierFor(tenant);
+    const store = this.store?.chunks;
+    return store ? new MergeQuerier([ingesters, store.querier(tenant)]) : ingesters;
+  }
+
+  /** The tenant's view over the ingesters only (replicas merged). */
+  ingesterQuerierFor(tenant: string): Querier {
     const { clients, maxFailures } = this.#router.readReplicas(tenant);
     if (clients.length === 1) return clients[0]!.querier(tenant);
     return new MergeQuerier(clients.map((c) => c.querier(tenant)), { maxFailures });
@@ -138,6 +167,12 @@ export class FrankensteinNode extends Service {
     registerRemoteReadRoutes(app, { tenantOf: this.#tenantOf, querierFor, maxUncompressedBytes });
     registerReadRoutes(app, { tenantOf: this.#tenantOf, querierFor });
     registerQueryRoutes(app, { tenantOf: this.#tenantOf, querierFor, engine: this.engine, maxPointsPerSeries: this.config.query.maxPointsPerSeries });
+    registerFlushRoutes(app, {
+      flushAll: () => {
+        if (this.flusher === null) return Promise.reject(new FlushError('flush-not-running', `Cannot flush: node is ${this.state}`));
+        return this.flusher.flushAll();
+      },
+    });
     registerAdminRoutes(app, {
       tenantOf: this.#tenantOf,
       isReady: () => (this.state === 'running' ? (this.cluster?.readiness() ?? { ready: true }) : { ready: false, reason: this.state === 'starting' ? 'replaying WAL' : this.state }),
@@ -175,7 +210,19 @@ export class FrankensteinNode extends Service {
   }
 
   protected async starting(): Promise<void> {
+    // storage — begin: the store first, so the flusher can write as soon as the WAL is replayed
+    const storage = resolveStorageSections(this.config);
+    this.store = await openStore(storage.store);
+    // storage — end
     await this.ingester.start();
+    // storage — begin
+    this.flusher = new Flusher(storage.flush, { ingester: this.ingester, store: this.store.chunks });
+    await this.flusher.start();
+    if (storage.compactor.enabled) {
+      this.compactor = new Compactor(storage.compactor, { store: this.store.chunks, bucket: this.store.bucket, ownsTenant: (t) => this.compactorOwnsTenant(t) });
+      await this.compactor.start();
+    }
+    // storage — end
     // Cluster mode: join the ring only once the WAL is replayed, so peers never route to an empty head
     await this.cluster?.start();
   }
@@ -184,7 +231,10 @@ export class FrankensteinNode extends Service {
     // Cluster mode: LEAVING, drain, LEFT and leave gossip while still serving, then close the server
     if (this.cluster) await this.cluster.stop(() => this.server.close());
     else await this.server.close();
+    await this.compactor?.stop(); // storage
+    await this.flusher?.stop(); // storage
     await this.ingester.stop();
+    await this.store?.close(); // storage
   }
 }
 

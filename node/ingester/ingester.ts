@@ -316,11 +316,30 @@ export class Ingester extends Service {
     this.#assertRunning('dropBefore');
     this.#stats.gcRuns++;
     const removed = this.head.dropBefore(cutoff);
+    const put: [Uint8Array, Uint8Array][] = [];
+    for (const tenant of this.head.tenants()) put.push([watermarkStateKey(tenant), encodeF64(this.head.get(tenant)!.watermark)]);
+    return this.#persistRemoval(removed, put);
+  }
+
+  /**
+   * Removes series from the head now (synchronously, so no push can slip in between
+   * the caller's emptiness check and the removal) and persists their tombstones.
+   * Used by the flusher for series whose every chunk is in the long-term store.
+   */
+  async removeSeries(tenant: string, refs: readonly number[]): Promise<number> {
+    this.#assertRunning('removeSeries');
+    const th = this.head.get(tenant);
+    if (th === undefined || refs.length === 0) return 0;
+    const gone = th.remove(refs);
+    if (gone.length === 0) return 0;
+    return this.#persistRemoval(new Map([[tenant, gone.map((s) => s.ref)]]), []);
+  }
+
+  /** Tombstones and series-state updates for removed series, plus extra state puts, in one atomic WAL batch. */
+  async #persistRemoval(removed: Map<string, number[]>, put: [Uint8Array, Uint8Array][]): Promise<number> {
     const records: WalRecord[] = [];
     const del: Uint8Array[] = [];
-    const put: [Uint8Array, Uint8Array][] = [];
     let n = 0;
-    for (const tenant of this.head.tenants()) put.push([watermarkStateKey(tenant), encodeF64(this.head.get(tenant)!.watermark)]);
     for (const [tenant, refs] of removed) {
       n += refs.length;
       records.push({ type: RECORD_TOMBSTONES, data: encodeTombstonesRecord(tenant, refs) });

@@ -11,6 +11,11 @@ export interface ClosedChunk {
   readonly minT: number;
   readonly maxT: number;
   readonly count: number;
+  /**
+   * Clock time (ms) at which the long-term store acknowledged this chunk (node/flush/);
+   * undefined while it is held only here and in the WAL/checkpoint.
+   */
+  flushedAt?: number;
 }
 
 export class MemSeries {
@@ -77,6 +82,26 @@ export class MemSeries {
     const c: ClosedChunk = { bytes: h.copyBytes(), minT: h.minTime, maxT: h.maxTime, count: h.count };
     if (this.closed === null) this.closed = [c];
     else this.closed.push(c);
+  }
+
+  /** Closes the head chunk now (flush of an idle or old head); the next append starts a new one. */
+  closeHead(): void {
+    const h = this.head;
+    if (h !== null && h.count > 0) this.#close(h);
+    this.head = null;
+  }
+
+  /**
+   * Drops closed chunks the store acknowledged at or before `flushedBefore` (their
+   * samples are served by the store from now on). Returns how many were dropped.
+   */
+  dropFlushed(flushedBefore: number): number {
+    const cl = this.closed;
+    if (cl === null) return 0;
+    const keep = cl.filter((c) => c.flushedAt === undefined || c.flushedAt > flushedBefore);
+    const n = cl.length - keep.length;
+    if (n > 0) this.closed = keep.length === 0 ? null : keep;
+    return n;
   }
 
   /** Restores a checkpointed chunk (oldest first); `open` marks the head chunk to keep appending to. */

@@ -51,6 +51,11 @@ export interface ChunkIndex {
   labelValues(tenant: string, name: string, matchers: readonly Matcher[], start: number, end: number): Promise<string[]>;
   /** Removes chunk rows (objects are the caller's business). */
   deleteChunks(tenant: string, refs: readonly ChunkRef[]): Promise<void>;
+  /**
+   * The index time buckets the tenant has rows in, oldest first, as inclusive
+   * [start, end] ms ranges (compaction walks the tenant one bucket at a time).
+   */
+  timeBuckets(tenant: string): Promise<{ start: number; end: number }[]>;
   /** Every tenant that ever wrote an entry (until deleted by retention). */
   listTenants(): Promise<string[]>;
   /**

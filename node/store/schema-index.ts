@@ -135,7 +135,7 @@ export class SchemaChunkIndex extends Service implements ChunkIndex {
   async lookupSeries(tenant: string, matchers: readonly Matcher[], start: number, end: number): Promise<SeriesRef[]> {
     this.#check(tenant);
     const found = new Map<string, Labels>();
-    const perBucket = await mapLimit(bucketsBetween(start, end, this.#cfg.bucketPeriodMs), this.#cfg.queryConcurrency, (b) =>
+    const perBucket = await mapLimit(await this.#bucketsIn(tenant, start, end), this.#cfg.queryConcurrency, (b) =>
       this.#candidates(tenant, b, matchers),
     );
     for (const m of perBucket) for (const [id, ls] of m) if (!found.has(id)) found.set(id, ls);
@@ -209,7 +209,7 @@ export class SchemaChunkIndex extends Service implements ChunkIndex {
   async chunksFor(tenant: string, seriesIds: readonly string[], start: number, end: number): Promise<Map<string, ChunkRef[]>> {
     this.#check(tenant);
     const jobs: { id: string; b: number }[] = [];
-    for (const b of bucketsBetween(start, end, this.#cfg.bucketPeriodMs)) for (const id of seriesIds) jobs.push({ id, b });
+    for (const b of await this.#bucketsIn(tenant, start, end)) for (const id of seriesIds) jobs.push({ id, b });
     const results = await mapLimit(jobs, this.#cfg.queryConcurrency, ({ id, b }) =>
       // Range keys start with maxT: skip chunks that end before the range.
       this.#query(hashKeys.chunks(tenant, b, id), { gte: encodeI64(start) }),
@@ -235,7 +235,7 @@ export class SchemaChunkIndex extends Service implements ChunkIndex {
     this.#check(tenant);
     const names = new Set<string>();
     if (matchers.length === 0) {
-      const results = await mapLimit(bucketsBetween(start, end, this.#cfg.bucketPeriodMs), this.#cfg.queryConcurrency, (b) => this.#query(hashKeys.names(tenant, b)));
+      const results = await mapLimit(await this.#bucketsIn(tenant, start, end), this.#cfg.queryConcurrency, (b) => this.#query(hashKeys.names(tenant, b)));
       for (const rows of results) for (const r of rows) names.add(decodeString(r.range));
     } else {
       for (const s of await this.lookupSeries(tenant, matchers, start, end)) for (const l of s.labels) names.add(l.name);
@@ -247,7 +247,7 @@ export class SchemaChunkIndex extends Service implements ChunkIndex {
     this.#check(tenant);
     const values = new Set<string>();
     if (matchers.length === 0) {
-      const results = await mapLimit(bucketsBetween(start, end, this.#cfg.bucketPeriodMs), this.#cfg.queryConcurrency, (b) => this.#query(hashKeys.values(tenant, b, name)));
+      const results = await mapLimit(await this.#bucketsIn(tenant, start, end), this.#cfg.queryConcurrency, (b) => this.#query(hashKeys.values(tenant, b, name)));
       for (const rows of results) for (const r of rows) values.add(decodeString(r.range));
     } else {
       for (const s of await this.lookupSeries(tenant, matchers, start, end)) {
@@ -274,6 +274,13 @@ export class SchemaChunkIndex extends Service implements ChunkIndex {
   async listTenants(): Promise<string[]> {
     this.#check();
     return (await this.#query(TENANTS_HASH)).map((r) => decodeString(r.range));
+  }
+
+  async timeBuckets(tenant: string): Promise<{ start: number; end: number }[]> {
+    this.#check(tenant);
+    const period = this.#cfg.bucketPeriodMs;
+    const rows = await this.#query(hashKeys.buckets(tenant));
+    return rows.map((r) => decodeI64(r.range)).sort((a, b) => a - b).map((b) => ({ start: b * period, end: (b + 1) * period - 1 }));
   }
 
   async deleteBefore(tenant: string, ms: number): Promise<ChunkRef[]> {
@@ -323,6 +330,21 @@ export class SchemaChunkIndex extends Service implements ChunkIndex {
     this.#written.deletePrefix(tenant + ':');
     this.#written.deletePrefix(TENANTS_HASH + '\u0000');
     return [...freed.values()];
+  }
+
+  /**
+   * Buckets overlapping [start, end]. Short ranges are enumerated; long or unbounded
+   * ones (the series API defaults to all time) are intersected with the tenant's
+   * bucket list (one query), so the cost follows the data, not the range.
+   */
+  async #bucketsIn(tenant: string, start: number, end: number): Promise<number[]> {
+    if (!(start <= end)) return [];
+    const period = this.#cfg.bucketPeriodMs;
+    const first = Math.floor(start / period);
+    const last = Math.floor(end / period);
+    if (last - first < 64) return bucketsBetween(start, end, period);
+    const rows = await this.#query(hashKeys.buckets(tenant));
+    return rows.map((r) => decodeI64(r.range)).filter((b) => b >= first && b <= last).sort((a, b) => a - b);
   }
 
   #query(hash: string, condition?: { prefix?: Uint8Array; gte?: Uint8Array }): Promise<IndexRow[]> {
