@@ -116,7 +116,11 @@ export interface FrankConfig {
     tokens: number;
     /** How often this node refreshes its heartbeat in the ring. @default 5000 */
     heartbeatPeriodMs: number;
-    /** A node whose ring heartbeat is older than this is unhealthy: no writes go to it. @default 60000 */
+    /**
+     * A node whose ring heartbeat is older than this is unhealthy: writes skip it and reads count it as
+     * missing. Independently, nodes that gossip declares dead, or whose last call failed, are routed around
+     * at once. @default 60000
+     */
     heartbeatTimeoutMs: number;
     /** A node silent for this long is removed from the ring automatically (never below replicationFactor nodes); 0 disables. @default 600000 */
     forgetAfterMs: number;

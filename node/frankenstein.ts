@@ -122,6 +122,8 @@ export class FrankensteinNode extends Service {
     if (this.cluster) {
       this.setRouter(this.cluster.router);
       this.cluster.registerMetrics(this.metrics);
+      const cluster = this.cluster;
+      this.compactorOwnsTenant = (tenant) => cluster.ownsTenant(tenant);
     }
   }
 
@@ -173,6 +175,15 @@ export class FrankensteinNode extends Service {
         return this.flusher.flushAll();
       },
     });
+    // storage — begin: flusher and compactor counters
+    const m = this.metrics;
+    const flushStat = (k: 'chunksFlushed' | 'chunksUploaded' | 'chunkFlushFailures' | 'chunksDropped' | 'seriesRemoved') => (): [Record<string, string>, number][] => [[{}, this.flusher?.stats()[k] ?? 0]];
+    m.gaugeFrom('frankenstein_ingester_chunks_flushed', 'Chunks acknowledged by the long-term store since start.', [], flushStat('chunksFlushed'));
+    m.gaugeFrom('frankenstein_ingester_chunks_uploaded', 'Chunk objects uploaded since start (the rest already existed).', [], flushStat('chunksUploaded'));
+    m.gaugeFrom('frankenstein_ingester_chunk_flush_failures', 'Chunks whose flush failed since start (retried).', [], flushStat('chunkFlushFailures'));
+    m.gaugeFrom('frankenstein_ingester_chunks_dropped', 'Flushed chunks dropped from memory since start.', [], flushStat('chunksDropped'));
+    m.gaugeFrom('frankenstein_compactor_runs', 'Compaction runs since start.', [], () => [[{}, this.compactor?.stats().runs ?? 0]]);
+    // storage — end
     registerAdminRoutes(app, {
       tenantOf: this.#tenantOf,
       isReady: () => (this.state === 'running' ? (this.cluster?.readiness() ?? { ready: true }) : { ready: false, reason: this.state === 'starting' ? 'replaying WAL' : this.state }),
@@ -213,8 +224,13 @@ export class FrankensteinNode extends Service {
     // storage — begin: the store first, so the flusher can write as soon as the WAL is replayed
     const storage = resolveStorageSections(this.config);
     this.store = await openStore(storage.store);
+    try {
+      await this.ingester.start();
+    } catch (err) {
+      await this.store.close().catch(() => undefined);
+      throw err;
+    }
     // storage — end
-    await this.ingester.start();
     // storage — begin
     this.flusher = new Flusher(storage.flush, { ingester: this.ingester, store: this.store.chunks });
     await this.flusher.start();

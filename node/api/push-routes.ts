@@ -9,6 +9,7 @@ import { StoreError } from '../core/errors.ts';
 import { uncompressSnappy } from '../remote/snappy.ts';
 import { decodeWriteRequest } from '../remote/write-request-decoder.ts';
 import { StringInterner } from '../remote/proto-reader.ts';
+import { SeriesLabelsCache } from '../remote/series-labels-cache.ts';
 import type { Distributor } from '../distributor/distributor.ts';
 
 export interface PushRoutesDeps {
@@ -22,6 +23,8 @@ export interface PushRoutesDeps {
 export function registerPushRoutes(app: FastifyInstance, deps: PushRoutesDeps): void {
   // 2^17 slots (1 MiB of pointers): enough for the label values of ~100k active series.
   const interner = new StringInterner(17);
+  // Known series (same Label bytes as before) skip label decoding and come back as the same arrays.
+  const labelsCache = new SeriesLabelsCache();
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
     const tenant = deps.tenantOf(req);
     const body = req.body;
@@ -37,7 +40,7 @@ export function registerPushRoutes(app: FastifyInstance, deps: PushRoutesDeps): 
       throw new StoreError('UNSUPPORTED_MEDIA_TYPE', 415, 'remote write 2.0 (io.prometheus.write.v2.Request) is not supported: send remote write 1.0 (prometheus.WriteRequest)');
     }
     const raw = uncompressSnappy(body, deps.maxUncompressedBytes);
-    const decoded = decodeWriteRequest(raw, { interner });
+    const decoded = decodeWriteRequest(raw, { interner, labelsCache });
     deps.onReceived?.(tenant, decoded.sampleCount, decoded.metadata.length);
     const outcome = await deps.distributor.push(tenant, decoded);
     if (outcome.error) throw outcome.error;

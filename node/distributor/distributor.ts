@@ -12,7 +12,7 @@ import type { PushResult, PushSeries } from '../ingester/ingester.ts';
 import { DistributorError, rateLimitedError } from './errors.ts';
 import type { Overrides } from './limits.ts';
 import { RateLimiter } from './rate-limiter.ts';
-import { validateWriteRequest, type ValidationResult } from './validation.ts';
+import { validateWriteRequest, ValidLabelsMemo, type ValidationResult } from './validation.ts';
 import type { IngesterClient, ReplicaRouter } from './ingester-client.ts';
 import { MetadataStore } from './metadata-store.ts';
 
@@ -39,6 +39,8 @@ export class Distributor {
   readonly #clock: Clock;
   readonly #limiter: RateLimiter;
   readonly metadata = new MetadataStore();
+  /** Label arrays that passed validation (see ValidationOptions.validLabels). */
+  readonly #validLabels = new ValidLabelsMemo();
 
   constructor(cfg: DistributorConfig) {
     this.#cfg = cfg;
@@ -52,7 +54,7 @@ export class Distributor {
       this.#cfg.onDiscard?.(tenant, 'rate_limited', req.sampleCount);
       throw rateLimitedError(tenant, limits.ingestionRate, req.sampleCount, req.metadata.length);
     }
-    const v = validateWriteRequest(req, limits, this.#clock.now());
+    const v = validateWriteRequest(req, limits, this.#clock.now(), { validLabels: this.#validLabels });
     for (const [reason, n] of Object.entries(v.rejected)) if (n) this.#cfg.onDiscard?.(tenant, reason, n);
     this.metadata.add(tenant, req.metadata, v.metadataAccepted, limits);
 
@@ -143,30 +145,41 @@ function mergeReplicaResults(results: readonly PushResult[]): PushResult {
   return out;
 }
 
-/** The accepted part of a request: series with their accepted samples (views when nothing was cut). */
+/**
+ * The accepted part of a request: series with their accepted samples. A fully
+ * accepted series is passed on as the decoded object itself (it reads from the
+ * request's columns: no copy, no view, no new object).
+ */
 function acceptedSeries(req: DecodedWriteRequest, v: ValidationResult): PushSeries[] {
   const out: PushSeries[] = [];
+  const accepted = v.sampleAccepted;
   for (let i = 0; i < req.series.length; i++) {
     const labels = v.labels[i];
     if (!labels) continue;
     const s = req.series[i]!;
-    const n = s.timestamps.length;
+    const n = s.sampleCount;
     if (n === 0) continue;
-    let all = true;
-    for (let j = 0; j < n; j++) if (!v.sampleAccepted[s.sampleOffset + j]) { all = false; break; }
-    if (all) {
-      out.push({ labels, timestamps: s.timestamps, values: s.values });
+    const off = s.sampleOffset;
+    let kept = 0;
+    for (let j = 0; j < n; j++) kept += accepted[off + j]!;
+    if (kept === n) {
+      out.push(labels === s.labels ? s : { labels, timestamps: s.timestamps, values: s.values });
       continue;
     }
-    const ts: number[] = [];
-    const vs: number[] = [];
-    for (let j = 0; j < n; j++) {
-      if (v.sampleAccepted[s.sampleOffset + j]) {
-        ts.push(s.timestamps[j]!);
-        vs.push(s.values[j]!);
-      }
+    if (kept === 0) continue;
+    // Copy the accepted samples; values move as raw bits so NaN payloads (stale markers) stay exact.
+    const ts = new Float64Array(kept);
+    const vs = new Float64Array(kept);
+    const vbits = new Uint32Array(vs.buffer);
+    const srcBits = new Uint32Array(s.columnValues.buffer, s.columnValues.byteOffset, s.columnValues.length * 2);
+    for (let j = 0, k = 0; j < n; j++) {
+      if (!accepted[off + j]) continue;
+      ts[k] = s.columnTimestamps[off + j]!;
+      vbits[2 * k] = srcBits[2 * (off + j)]!;
+      vbits[2 * k + 1] = srcBits[2 * (off + j) + 1]!;
+      k++;
     }
-    if (ts.length) out.push({ labels, timestamps: Float64Array.from(ts), values: Float64Array.from(vs) });
+    out.push({ labels, timestamps: ts, values: vs });
   }
   return out;
 }

@@ -13,6 +13,13 @@ import type { Limits } from './limits.ts';
 export interface SeriesToValidate {
   readonly labels: Labels;
   readonly timestamps: ArrayLike<number>;
+  /**
+   * Sample count; with ValidationInput.timestamps, the samples are read from that
+   * shared column instead of `timestamps` (decoded remote write: no view per series).
+   */
+  readonly sampleCount?: number;
+  /** Id of the labels array in the decoder's SeriesLabelsCache (-1 or absent: none); see ValidationOptions.validLabels. */
+  readonly labelsId?: number;
   /** Exemplars present on the series (rejected unless limits.acceptExemplars). */
   readonly exemplarCount?: number;
   /** Native histograms present on the series (rejected unless limits.acceptNativeHistograms). */
@@ -27,6 +34,8 @@ export interface MetadataToValidate {
 
 export interface ValidationInput {
   readonly series: readonly SeriesToValidate[];
+  /** Every series' timestamps, series after series (DecodedWriteRequest.timestamps); see SeriesToValidate.sampleCount. */
+  readonly timestamps?: ArrayLike<number>;
   readonly metadata?: readonly MetadataToValidate[];
 }
 
@@ -36,6 +45,33 @@ export interface ValidationOptions {
    * @default 10
    */
   readonly maxErrors?: number;
+  /**
+   * Long-lived memo of label arrays that passed the label checks (see
+   * ValidLabelsMemo): consulted and filled for series with a labelsId.
+   */
+  readonly validLabels?: ValidLabelsMemo;
+}
+
+/**
+ * Which label arrays passed the label checks, and under which Limits object,
+ * by labels id (DecodedSeries.labelsId). Remote write hands the same array for
+ * a known series every time (SeriesLabelsCache), so a long-lived memo skips
+ * re-checking it; another array or a changed Limits object (overrides reload)
+ * is checked again. Arrays indexed by the cache's dense ids: no hashing.
+ */
+export class ValidLabelsMemo {
+  #labels: (Labels | undefined)[] = [];
+  #limits: (Limits | undefined)[] = [];
+
+  has(id: number, labels: Labels, limits: Limits): boolean {
+    return id >= 0 && this.#labels[id] === labels && this.#limits[id] === limits;
+  }
+
+  add(id: number, labels: Labels, limits: Limits): void {
+    if (id < 0) return;
+    this.#labels[id] = labels;
+    this.#limits[id] = limits;
+  }
 }
 
 export interface ValidationResult {
@@ -93,6 +129,7 @@ function isoTime(ms: number): string {
 /** Validates a request for one tenant at time `now` (ms). */
 export function validateWriteRequest(req: ValidationInput, limits: Limits, now: number, options: ValidationOptions = {}): ValidationResult {
   const maxErrors = options.maxErrors ?? 10;
+  const memo = options.validLabels;
   const rejected: Partial<Record<DiscardReason, number>> = {};
   const firstErrors: string[] = [];
   const report = (reason: DiscardReason, count: number, message: string): void => {
@@ -103,8 +140,9 @@ export function validateWriteRequest(req: ValidationInput, limits: Limits, now: 
     }
   };
 
+  const column = req.timestamps;
   let totalSamples = 0;
-  for (const s of req.series) totalSamples += s.timestamps.length;
+  for (const s of req.series) totalSamples += column !== undefined && s.sampleCount !== undefined ? s.sampleCount : s.timestamps.length;
   const sampleAccepted = new Uint8Array(totalSamples);
   const labelsOut: (Labels | null)[] = new Array(req.series.length);
   const validNames = new Set<string>();
@@ -118,8 +156,10 @@ export function validateWriteRequest(req: ValidationInput, limits: Limits, now: 
   let offset = 0;
   for (let i = 0; i < req.series.length; i++) {
     const s = req.series[i]!;
-    const ts = s.timestamps;
-    const n = ts.length;
+    const fromColumn = column !== undefined && s.sampleCount !== undefined;
+    const ts = fromColumn ? column : s.timestamps;
+    const n = fromColumn ? s.sampleCount! : ts.length;
+    const base = fromColumn ? offset : 0;
     const start = offset;
     offset += n;
 
@@ -134,18 +174,23 @@ export function validateWriteRequest(req: ValidationInput, limits: Limits, now: 
       report('native_histograms_not_accepted', hs, `Native histograms are not accepted: ${hs} histograms, series=${seriesText(s.labels)}`);
     }
 
-    const labels = dropEmptyValues(s.labels);
-    const problem = checkLabels(labels, limits, validNames);
-    if (problem !== null) {
-      labelsOut[i] = null;
-      report(problem.reason, n, `${problem.message}, series=${seriesText(labels)}`);
-      continue;
+    let labels = s.labels;
+    const id = s.labelsId ?? -1;
+    if (memo === undefined || !memo.has(id, labels, limits)) {
+      labels = dropEmptyValues(s.labels);
+      const problem = checkLabels(labels, limits, validNames);
+      if (problem !== null) {
+        labelsOut[i] = null;
+        report(problem.reason, n, `${problem.message}, series=${seriesText(labels)}`);
+        continue;
+      }
+      if (memo !== undefined && labels === s.labels) memo.add(id, labels, limits);
     }
     labelsOut[i] = labels;
     acceptedSeries++;
 
     for (let j = 0; j < n; j++) {
-      const t = ts[j]!;
+      const t = ts[base + j]!;
       if (t < minTs) {
         report('greater_than_max_sample_age', 1, `Sample timestamp too old: timestamp=${t} (${isoTime(t)}), oldest allowed=${minTs}, series=${seriesText(labels)}`);
       } else if (t > maxTs) {

@@ -17,6 +17,16 @@ interface Entry {
 
 const EMPTY: readonly number[] = [];
 
+function isPlainLabel(l: Label): boolean {
+  if (Object.getPrototypeOf(l) !== Object.prototype) return false;
+  let n = 0;
+  for (const k in l) {
+    if (k !== 'name' && k !== 'value') return false;
+    n++;
+  }
+  return n === 2 && typeof l.name === 'string' && typeof l.value === 'string';
+}
+
 export class MemPostings {
   #byName = new Map<string, Map<string, Entry>>();
   #all: number[] = [];
@@ -27,11 +37,14 @@ export class MemPostings {
   }
 
   /**
-   * Indexes a new series and returns its labels rebuilt from interned Label objects.
+   * Indexes a new series and returns its labels rebuilt from interned Label objects
+   * (the input array itself when it already consists of exactly those objects, as
+   * remote write's shared label arrays usually do: no second copy per series).
    * `ref` must be greater than every ref added before.
    */
-  add(ref: number, labels: Labels): Label[] {
+  add(ref: number, labels: Labels): Labels {
     const out: Label[] = new Array(labels.length);
+    let same = true;
     for (let i = 0; i < labels.length; i++) {
       const l = labels[i]!;
       let values = this.#byName.get(l.name);
@@ -41,14 +54,16 @@ export class MemPostings {
       }
       let e = values.get(l.value);
       if (e === undefined) {
-        e = { label: { name: l.name, value: l.value }, refs: [] };
+        // A plain {name, value} object is immutable by type and holds nothing else: keep it as the interned one.
+        e = { label: isPlainLabel(l) ? l : { name: l.name, value: l.value }, refs: [] };
         values.set(l.value, e);
       }
       pushSorted(e.refs, ref);
       out[i] = e.label;
+      if (e.label !== l) same = false;
     }
     pushSorted(this.#all, ref);
-    return out;
+    return same ? labels : out;
   }
 
   /** Removes series in one pass per touched list (GC removes many at once). */

@@ -98,6 +98,8 @@ export class MemSeries {
   dropFlushed(flushedBefore: number): number {
     const cl = this.closed;
     if (cl === null) return 0;
+    // Most sweeps drop nothing: check before allocating.
+    if (!cl.some((c) => c.flushedAt !== undefined && c.flushedAt <= flushedBefore)) return 0;
     const keep = cl.filter((c) => c.flushedAt === undefined || c.flushedAt > flushedBefore);
     const n = cl.length - keep.length;
     if (n > 0) this.closed = keep.length === 0 ? null : keep;

@@ -17,6 +17,21 @@ export interface PushSeries {
   readonly labels: Labels;
   readonly timestamps: ArrayLike<number>;
   readonly values: ArrayLike<number>;
+  /**
+   * Optional zero-copy form (decoded remote write): when columnTimestamps is set,
+   * this series' samples are [sampleOffset, sampleOffset + sampleCount) of the
+   * shared columns, which the head reads instead of timestamps/values (those must
+   * still describe the same samples, for other consumers).
+   */
+  readonly columnTimestamps?: Float64Array;
+  readonly columnValues?: Float64Array;
+  readonly sampleOffset?: number;
+  readonly sampleCount?: number;
+  /**
+   * Optional id of `labels` in the decoder's SeriesLabelsCache (DecodedSeries.labelsId):
+   * a known series is then found by array index instead of hashing its labels.
+   */
+  readonly labelsId?: number;
 }
 
 /** Outcome of one push. Rejections never fail the batch; they are counted here. */
@@ -53,6 +68,14 @@ export class TenantHead {
   #cfg: ResolvedHeadConfig;
   #series = new SeriesTable();
   #byRef = new Map<number, MemSeries>();
+  /**
+   * Series by labels id (PushSeries.labelsId), confirmed by the identity of the
+   * labels array last pushed with that id: remote write hands the same array for
+   * a known series every time, so this skips hashing and comparing labels.
+   * Emptied whenever series are removed, so it never points at a removed one.
+   */
+  #idSeries: (MemSeries | undefined)[] = [];
+  #idLabels: (Labels | undefined)[] = [];
   #nextRef = 1;
   /** Newest sample timestamp ever appended. */
   #maxT = -Infinity;
@@ -124,6 +147,15 @@ export class TenantHead {
     const unpersisted: MemSeries[] = [];
     let total = 0;
     for (const s of batch) {
+      const cts = s.columnTimestamps;
+      if (cts !== undefined) {
+        const end = s.sampleOffset! + s.sampleCount!;
+        if (!(s.sampleOffset! >= 0 && end <= cts.length && end <= s.columnValues!.length)) {
+          throw new TypeError(`Invalid push for tenant "${this.tenant}": samples [${s.sampleOffset}, ${end}) outside the columns for series ${formatLabels(s.labels)}`);
+        }
+        total += s.sampleCount!;
+        continue;
+      }
       if (s.values.length !== s.timestamps.length) {
         throw new TypeError(`Invalid push for tenant "${this.tenant}": ${s.timestamps.length} timestamps but ${s.values.length} values for series ${formatLabels(s.labels)}`);
       }
@@ -135,30 +167,40 @@ export class TenantHead {
     const maxPerMetric = limits.maxSeriesPerMetric ?? 0;
     let appended = 0;
     for (const ps of batch) {
-      const ts = ps.timestamps;
-      const vs = ps.values;
-      const n = ts.length;
+      const cts = ps.columnTimestamps;
+      const ts = cts !== undefined ? cts : ps.timestamps;
+      const vs = cts !== undefined ? ps.columnValues! : ps.values;
+      const base = cts !== undefined ? ps.sampleOffset! : 0;
+      const n = cts !== undefined ? ps.sampleCount! : ts.length;
       if (n === 0) continue;
-      const hash = hashLabels(ps.labels);
-      let s = this.#series.get(ps.labels, hash);
+      const id = ps.labelsId ?? -1;
+      let s = id >= 0 && this.#idLabels[id] === ps.labels ? this.#idSeries[id] : undefined;
       if (s === undefined) {
-        if (maxPerUser > 0 && this.#series.size >= maxPerUser) {
-          this.#reject(res, 'per-user-series-limit', n, `Per-user series limit of ${maxPerUser} exceeded for series ${formatLabels(ps.labels)}`);
-          continue;
-        }
-        if (maxPerMetric > 0) {
-          const name = getLabel(ps.labels, METRIC_NAME);
-          if (this.postings.count(METRIC_NAME, name) >= maxPerMetric) {
-            this.#reject(res, 'per-metric-series-limit', n, `Per-metric series limit of ${maxPerMetric} exceeded for series ${formatLabels(ps.labels)}`);
+        const hash = hashLabels(ps.labels);
+        s = this.#series.get(ps.labels, hash);
+        if (s === undefined) {
+          if (maxPerUser > 0 && this.#series.size >= maxPerUser) {
+            this.#reject(res, 'per-user-series-limit', n, `Per-user series limit of ${maxPerUser} exceeded for series ${formatLabels(ps.labels)}`);
             continue;
           }
+          if (maxPerMetric > 0) {
+            const name = getLabel(ps.labels, METRIC_NAME);
+            if (this.postings.count(METRIC_NAME, name) >= maxPerMetric) {
+              this.#reject(res, 'per-metric-series-limit', n, `Per-metric series limit of ${maxPerMetric} exceeded for series ${formatLabels(ps.labels)}`);
+              continue;
+            }
+          }
+          s = this.getOrCreate(ps.labels, undefined, hash);
         }
-        s = this.getOrCreate(ps.labels, undefined, hash);
+        if (id >= 0) {
+          this.#idSeries[id] = s;
+          this.#idLabels[id] = ps.labels;
+        }
       }
       if (!s.persisted) unpersisted.push(s);
       const minValid = this.minValidTime(now);
       const ref = s.ref;
-      for (let i = 0; i < n; i++) {
+      for (let i = base; i < base + n; i++) {
         const t = ts[i]!;
         const v = vs[i]!;
         if (t > s.lastT) {
@@ -218,6 +260,10 @@ export class TenantHead {
       this.#byRef.delete(r);
       this.#series.delete(s, s.hash);
       gone.push(s);
+    }
+    if (gone.length > 0) {
+      this.#idSeries = [];
+      this.#idLabels = [];
     }
     this.postings.remove(gone);
     return gone;

@@ -1,23 +1,37 @@
 /**
  * Hand-written decoder for prometheus.WriteRequest (remote write 1.0) — the
  * ingest hot path. Samples land in two shared columns (timestamps, values);
- * each series gets subarray views into them, so no object is built per sample.
+ * each series records its offset and count in them (views made on access), so
+ * no object is built per sample.
  * Sample values are copied as raw 64-bit patterns, which keeps every NaN
  * payload (in particular the stale marker 0x7ff0000000000002) bit-exact.
  */
 import type { Label } from '../../query/model/labels.ts';
 import { ProtoReader, StringInterner, WIRE_I64, WIRE_LEN, WIRE_VARINT } from './proto-reader.ts';
+import type { SeriesLabelsCache } from './series-labels-cache.ts';
 import { METRIC_TYPE_NAMES, type MetricMetadata } from './types.ts';
 
 export interface DecodedSeries {
   /** Labels in wire order (the validator checks sorting and duplicates). */
   readonly labels: Label[];
-  /** Sample timestamps in ms; a view into DecodedWriteRequest.timestamps. */
+  /** Sample timestamps in ms; a view into DecodedWriteRequest.timestamps (made on each access: hot paths read the columns). */
   readonly timestamps: Float64Array;
-  /** Sample values; a view into DecodedWriteRequest.values. */
+  /** Sample values; a view into DecodedWriteRequest.values (made on each access). */
   readonly values: Float64Array;
   /** Offset of this series' first sample in the shared columns. */
   readonly sampleOffset: number;
+  /** Number of samples of this series (timestamps.length without making the view). */
+  readonly sampleCount: number;
+  /** The request's shared timestamp column (DecodedWriteRequest.timestamps). */
+  readonly columnTimestamps: Float64Array;
+  /** The request's shared value column (DecodedWriteRequest.values). */
+  readonly columnValues: Float64Array;
+  /**
+   * Id of `labels` in the SeriesLabelsCache it came from (-1 without one): lets
+   * later stages keep per-series facts in arrays indexed by id. Ids are reused
+   * after the cache clears, so always confirm by labels array identity.
+   */
+  readonly labelsId: number;
   /** Number of Exemplar messages present (not decoded). */
   readonly exemplarCount: number;
   /** Number of native Histogram messages present (not decoded). */
@@ -50,6 +64,14 @@ export interface WriteRequestDecodeOptions {
    * @default a fresh per-call interner
    */
   interner?: StringInterner;
+  /**
+   * A long-lived cache from the wire bytes of a series' Label fields to its
+   * decoded labels (the node keeps one): known series then skip label decoding
+   * and come back as the same array object every time, which later stages use
+   * to remember validation and series lookups. Such arrays must not be mutated.
+   * @default none (labels decoded every time)
+   */
+  labelsCache?: SeriesLabelsCache;
 }
 
 const F_REQ = 'WriteRequest';
@@ -66,15 +88,42 @@ const F_META = 'WriteRequest.metadata';
 
 /** Decodes an uncompressed WriteRequest. Throws RemoteDecodeError (400) on malformed input. */
 export function decodeWriteRequest(buf: Uint8Array, options: WriteRequestDecodeOptions = {}): DecodedWriteRequest {
-  return new WriteRequestDecoder(buf, options.intern ?? true, options.interner).decode();
+  return new WriteRequestDecoder(buf, options.intern ?? true, options.interner, options.labelsCache).decode();
 }
 
-interface PendingSeries {
-  labels: Label[];
-  start: number;
-  count: number;
-  exemplars: number;
-  histograms: number;
+const NO_SAMPLES = new Float64Array(0);
+
+/**
+ * A decoded series: plain fields plus the request's columns. The per-series
+ * views are made only on access, since two typed-array views per series cost
+ * more than the rest of decoding a known series.
+ */
+class ColumnSeries implements DecodedSeries {
+  readonly labels: Label[];
+  readonly sampleOffset: number;
+  readonly sampleCount: number;
+  columnTimestamps: Float64Array = NO_SAMPLES;
+  columnValues: Float64Array = NO_SAMPLES;
+  readonly exemplarCount: number;
+  readonly histogramCount: number;
+  readonly labelsId: number;
+
+  constructor(labels: Label[], labelsId: number, sampleOffset: number, sampleCount: number, exemplarCount: number, histogramCount: number) {
+    this.labels = labels;
+    this.labelsId = labelsId;
+    this.sampleOffset = sampleOffset;
+    this.sampleCount = sampleCount;
+    this.exemplarCount = exemplarCount;
+    this.histogramCount = histogramCount;
+  }
+
+  get timestamps(): Float64Array {
+    return this.columnTimestamps.subarray(this.sampleOffset, this.sampleOffset + this.sampleCount);
+  }
+
+  get values(): Float64Array {
+    return this.columnValues.subarray(this.sampleOffset, this.sampleOffset + this.sampleCount);
+  }
 }
 
 class WriteRequestDecoder {
@@ -86,11 +135,15 @@ class WriteRequestDecoder {
   #n = 0;
   #exemplars = 0;
   #histograms = 0;
+  readonly #labelsCache: SeriesLabelsCache | null;
 
-  constructor(buf: Uint8Array, intern: boolean, interner?: StringInterner) {
+  constructor(buf: Uint8Array, intern: boolean, interner?: StringInterner, labelsCache?: SeriesLabelsCache) {
     this.#r = new ProtoReader(buf, intern ? (interner ?? new StringInterner()) : null);
-    // A typical sample costs ~18 wire bytes; start near that and grow by doubling.
-    const initial = Math.max(64, Math.min(1 << 20, buf.length >>> 4));
+    this.#labelsCache = labelsCache ?? null;
+    // A sample costs ~18 wire bytes, but remote write mostly sends one sample per
+    // ~150-byte series: start near that (no 20× oversized zeroed columns per
+    // request) and grow by doubling when samples are denser.
+    const initial = Math.max(64, Math.min(1 << 20, buf.length >>> 7));
     this.#ts = new Float64Array(initial);
     this.#vals = new Float64Array(initial);
     this.#valBits = new Uint32Array(this.#vals.buffer);
@@ -98,7 +151,7 @@ class WriteRequestDecoder {
 
   decode(): DecodedWriteRequest {
     const r = this.#r;
-    const pending: PendingSeries[] = [];
+    const series: ColumnSeries[] = [];
     const metadata: MetricMetadata[] = [];
     while (r.pos < r.end) {
       const at = r.pos;
@@ -108,7 +161,7 @@ class WriteRequestDecoder {
       if (fieldNo === 1) {
         r.expect(F_TS, wt, WIRE_LEN, at);
         const e = r.lenEnd(F_TS);
-        pending.push(this.#timeSeries(e));
+        series.push(this.#timeSeries(e));
       } else if (fieldNo === 3) {
         r.expect(F_META, wt, WIRE_LEN, at);
         const e = r.lenEnd(F_META);
@@ -120,17 +173,10 @@ class WriteRequestDecoder {
     const n = this.#n;
     const timestamps = this.#ts.subarray(0, n);
     const values = this.#vals.subarray(0, n);
-    const series: DecodedSeries[] = new Array(pending.length);
-    for (let i = 0; i < pending.length; i++) {
-      const s = pending[i]!;
-      series[i] = {
-        labels: s.labels,
-        timestamps: timestamps.subarray(s.start, s.start + s.count),
-        values: values.subarray(s.start, s.start + s.count),
-        sampleOffset: s.start,
-        exemplarCount: s.exemplars,
-        histogramCount: s.histograms,
-      };
+    for (let i = 0; i < series.length; i++) {
+      const s = series[i]!;
+      s.columnTimestamps = timestamps;
+      s.columnValues = values;
     }
     return { series, metadata, timestamps, values, sampleCount: n, exemplarCount: this.#exemplars, histogramCount: this.#histograms };
   }
@@ -148,14 +194,44 @@ class WriteRequestDecoder {
     this.#valBits = bits;
   }
 
-  #timeSeries(end: number): PendingSeries {
+  #timeSeries(end: number): ColumnSeries {
     const r = this.#r;
     const outerEnd = r.end;
     r.end = end;
-    const labels: Label[] = [];
+    let labels: Label[] = [];
     const start = this.#n;
     let exemplars = 0;
     let histograms = 0;
+    // Label fields at the head of the message (where every sender puts them): look
+    // their bytes up in the cache; on a miss they are decoded below and remembered.
+    const cache = this.#labelsCache;
+    let regionFrom = -1;
+    let regionTo = -1;
+    /** 1: labels came from the cache (copy before adding any); 2: a label field came after another field (do not cache). */
+    let labelsState = 0;
+    let labelsId = -1;
+    if (cache !== null) {
+      const buf = r.buf;
+      const from = r.pos;
+      let p = from;
+      while (p < end && buf[p] === 0x0a) {
+        r.pos = p + 1;
+        p = r.lenEnd(F_LABEL);
+      }
+      r.pos = from;
+      if (p > from) {
+        const id = cache.find(r.view, from, p);
+        if (id >= 0) {
+          labels = cache.labelsOf(id);
+          labelsId = id;
+          labelsState = 1;
+          r.pos = p;
+        } else {
+          regionFrom = from;
+          regionTo = p;
+        }
+      }
+    }
     while (r.pos < end) {
       const at = r.pos;
       const t = r.tag(F_TS);
@@ -164,6 +240,11 @@ class WriteRequestDecoder {
       switch (fieldNo) {
         case 1: {
           r.expect(F_LABEL, wt, WIRE_LEN, at);
+          if (at >= regionTo) {
+            if (labelsState === 1) labels = labels.slice();
+            labelsState = 2;
+            labelsId = -1;
+          }
           labels.push(this.#label(r.lenEnd(F_LABEL)));
           break;
         }
@@ -189,9 +270,16 @@ class WriteRequestDecoder {
       }
     }
     r.end = outerEnd;
+    if (regionFrom >= 0 && labelsState === 0) {
+      // Kept for as long as the series is active: exact-size, made of shared pair objects.
+      const kept: Label[] = new Array(labels.length);
+      for (let i = 0; i < labels.length; i++) kept[i] = cache!.label(labels[i]!.name, labels[i]!.value);
+      labels = kept;
+      labelsId = cache!.put(r.view, regionFrom, regionTo, labels);
+    }
     this.#exemplars += exemplars;
     this.#histograms += histograms;
-    return { labels, start, count: this.#n - start, exemplars, histograms };
+    return new ColumnSeries(labels, labelsId, start, this.#n - start, exemplars, histograms);
   }
 
   #label(end: number): Label {

@@ -23,6 +23,7 @@ import { seriesIdFor } from './series-id.ts';
 import { TenantBucket } from './tenant-bucket.ts';
 import { assertValidTenantId } from './tenant-id.ts';
 import { ChunkStoreQuerier } from './chunk-querier.ts';
+import { ChunkCache } from './chunk-cache.ts';
 
 export interface ChunkStoreConfig {
   /** Chunk uploads in flight at once per putChunks() call. @default 16 */
@@ -33,10 +34,12 @@ export interface ChunkStoreConfig {
   recentChunksSize: number;
   /** How long a written key is remembered, in ms. @default 900_000 (15 min) */
   recentChunksTtlMs: number;
+  /** Bytes of chunk objects kept in memory for queries (LRU; objects are immutable, so never stale). 0 disables. @default 134217728 (128 MiB) */
+  cacheBytes: number;
 }
 
 export function defaultChunkStoreConfig(): ChunkStoreConfig {
-  return { uploadConcurrency: 16, fetchConcurrency: 32, recentChunksSize: 100_000, recentChunksTtlMs: 900_000 };
+  return { uploadConcurrency: 16, fetchConcurrency: 32, recentChunksSize: 100_000, recentChunksTtlMs: 900_000, cacheBytes: 128 * 1024 * 1024 };
 }
 
 export interface ChunkToWrite {
@@ -67,13 +70,20 @@ export class ChunkStore {
   #index: ChunkIndex;
   #cfg: ChunkStoreConfig;
   #recent: RecentCache;
+  #cache: ChunkCache;
   #tenantBuckets = new Map<string, TenantBucket>();
 
   constructor(config: Partial<ChunkStoreConfig>, deps: { bucket: Bucket; index: ChunkIndex; clock?: Clock }) {
     this.#cfg = { ...defaultChunkStoreConfig(), ...config };
     this.#bucket = deps.bucket;
     this.#index = deps.index;
+    this.#cache = new ChunkCache(this.#cfg.cacheBytes);
     this.#recent = new RecentCache({ maxEntries: this.#cfg.recentChunksSize, ttlMs: this.#cfg.recentChunksTtlMs, clock: deps.clock ?? new SystemClock() });
+  }
+
+  /** Chunk cache counters (hits, misses, bytes held). */
+  cacheStats(): { hits: number; misses: number; bytes: number } {
+    return { hits: this.#cache.hits, misses: this.#cache.misses, bytes: this.#cache.bytes };
   }
 
   get index(): ChunkIndex {
@@ -139,14 +149,22 @@ export class ChunkStore {
     return true;
   }
 
-  /** Chunk bytes for each ref, in order. Throws STORE_CHUNK_MISSING when an indexed object is gone. */
-  async getChunks(tenant: string, refs: readonly ChunkRef[], signal?: AbortSignal): Promise<FetchedChunk[]> {
+  /**
+   * Chunk bytes for each ref, in order. Throws STORE_CHUNK_MISSING when an indexed object is gone.
+   * `cache: false` (compaction: chunks about to be replaced) neither reads nor fills the chunk cache.
+   */
+  async getChunks(tenant: string, refs: readonly ChunkRef[], signal?: AbortSignal, opts: { cache?: boolean } = {}): Promise<FetchedChunk[]> {
+    const useCache = opts.cache ?? true;
     assertValidTenantId(tenant);
     const bucket = this.#tenantBucket(tenant);
     return mapLimit(refs, this.#cfg.fetchConcurrency, async (ref) => {
       signal?.throwIfAborted();
       const key = ChunkStore.chunkKey(ref);
+      const cacheKey = `${tenant}/${key}`;
+      const cached = useCache ? this.#cache.get(cacheKey) : undefined;
+      if (cached !== undefined) return { ref, bytes: cached };
       const bytes = await bucket.get(key);
+      if (bytes !== undefined && useCache) this.#cache.set(cacheKey, bytes);
       if (bytes === undefined) throw storageError('STORE_CHUNK_MISSING', `Chunk object missing: tenant ${JSON.stringify(tenant)}, key ${JSON.stringify(key)}`);
       return { ref, bytes };
     });
@@ -160,6 +178,7 @@ export class ChunkStore {
     await mapLimit(refs, this.#cfg.uploadConcurrency, async (ref) => {
       const key = ChunkStore.chunkKey(ref);
       this.#recent.delete(`${tenant}/${key}`);
+      this.#cache.delete(`${tenant}/${key}`);
       await bucket.delete(key);
     });
   }

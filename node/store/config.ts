@@ -213,4 +213,5 @@ export function validateStoreConfig(c: StoreConfig, path = 'store'): void {
   posInt('chunks.fetchConcurrency', c.chunks.fetchConcurrency);
   posInt('chunks.recentChunksSize', c.chunks.recentChunksSize, 0);
   posInt('chunks.recentChunksTtlMs', c.chunks.recentChunksTtlMs, 0);
+  posInt('chunks.cacheBytes', c.chunks.cacheBytes, 0);
 }

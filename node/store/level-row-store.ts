@@ -7,7 +7,7 @@
 import { mkdir } from 'node:fs/promises';
 import { ClassicLevel } from 'classic-level';
 import { prefixUpperBound, type IndexRow, type RangeCondition, type RowKey, type RowStore } from './row-store.ts';
-import { encodeKey } from './rocksdb-row-store.ts';
+import { decodeRow, encodeHashPrefix, encodeKey } from './rocksdb-row-store.ts';
 import { storageError } from './errors.ts';
 
 export interface LevelDbRowStoreConfig {
@@ -87,6 +87,22 @@ export class LevelDbRowStore implements RowStore {
       }
     } catch (err) {
       throw wrap(`Failed to query LevelDB index for ${JSON.stringify(hash)}`, err);
+    }
+    return out;
+  }
+
+  async scanHashPrefix(hashPrefix: string, hashBytes: number, limit: number): Promise<IndexRow[] | undefined> {
+    const db = this.#open();
+    const scope = encodeHashPrefix(hashPrefix, hashBytes);
+    const upper = prefixUpperBound(scope);
+    const out: IndexRow[] = [];
+    try {
+      for await (const [key, value] of db.iterator({ gte: scope, ...(upper ? { lt: upper } : {}) })) {
+        if (out.length >= limit) return undefined;
+        out.push(decodeRow(key, value, hashBytes));
+      }
+    } catch (err) {
+      throw wrap(`Failed to scan LevelDB index under ${JSON.stringify(hashPrefix)}`, err);
     }
     return out;
   }

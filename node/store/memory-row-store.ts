@@ -33,6 +33,18 @@ export class MemoryRowStore implements RowStore {
     return out.sort((a, b) => compareBytes(a.range, b.range));
   }
 
+  async scanHashPrefix(hashPrefix: string, hashBytes: number, limit: number): Promise<IndexRow[] | undefined> {
+    const out: IndexRow[] = [];
+    const hashes = [...this.#tables.keys()].filter((h) => h.startsWith(hashPrefix) && Buffer.byteLength(h) === hashBytes).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    for (const h of hashes) {
+      for (const r of await this.query(h)) {
+        if (out.length >= limit) return undefined;
+        out.push(r);
+      }
+    }
+    return out;
+  }
+
   async getMany(keys: readonly RowKey[]): Promise<(IndexRow | undefined)[]> {
     return keys.map((k) => this.#tables.get(k.hash)?.get(rowKeyString(k)));
   }

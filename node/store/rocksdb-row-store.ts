@@ -113,6 +113,27 @@ export class RocksDbRowStore implements RowStore {
     return out;
   }
 
+  async scanHashPrefix(hashPrefix: string, hashBytes: number, limit: number): Promise<IndexRow[] | undefined> {
+    const db = this.#open();
+    const scope = encodeHashPrefix(hashPrefix, hashBytes);
+    const upper = prefixUpperBound(scope);
+    const it = db.iterator({ gte: scope, ...(upper ? { lt: Buffer.from(upper) } : {}), keyAsBuffer: true, valueAsBuffer: true });
+    const out: IndexRow[] = [];
+    try {
+      for (;;) {
+        const [key, value] = await new Promise<[Buffer | undefined, Buffer | undefined]>((resolve, reject) =>
+          it.next((err, k, v) => (err ? reject(wrap(`Failed to scan RocksDB index under ${JSON.stringify(hashPrefix)}`, err)) : resolve([k, v]))),
+        );
+        if (key === undefined) break;
+        if (out.length >= limit) return undefined;
+        out.push(decodeRow(key, value, hashBytes));
+      }
+    } finally {
+      await new Promise<void>((resolve) => it.end(() => resolve()));
+    }
+    return out;
+  }
+
   async getMany(keys: readonly RowKey[]): Promise<(IndexRow | undefined)[]> {
     const db = this.#open();
     if (keys.length === 0) return [];
@@ -132,6 +153,21 @@ export class RocksDbRowStore implements RowStore {
 }
 
 /** Key of a row in an ordered key-value store: u16be(len(hash)) utf8(hash) range. */
+/** Key prefix of every hash key of `hashBytes` bytes starting with `hashPrefix`. */
+export function encodeHashPrefix(hashPrefix: string, hashBytes: number): Buffer {
+  const h = Buffer.from(hashPrefix, 'utf8');
+  const out = Buffer.allocUnsafe(2 + h.length);
+  out.writeUInt16BE(hashBytes, 0);
+  h.copy(out, 2);
+  return out;
+}
+
+/** A row back from its key (`hashBytes` = the hash key's length) and value. */
+export function decodeRow(key: Uint8Array, value: Uint8Array | undefined, hashBytes: number): IndexRow {
+  const hash = Buffer.from(key.buffer, key.byteOffset + 2, hashBytes).toString('utf8');
+  return { hash, range: key.subarray(2 + hashBytes), value: value && value.length > 0 ? value : undefined };
+}
+
 export function encodeKey(hash: string, range: Uint8Array): Buffer {
   const h = Buffer.from(hash, 'utf8');
   if (h.length > 0xffff) throw new RangeError(`Index hash key too long: ${h.length} bytes`);

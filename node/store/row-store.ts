@@ -31,6 +31,12 @@ export interface RowStore {
   delete(keys: readonly RowKey[]): Promise<void>;
   /** All rows of one hash key matching the condition, in ascending range-key order. */
   query(hash: string, condition?: RangeCondition): Promise<IndexRow[]>;
+  /**
+   * Optional (embedded stores, where one scan is far cheaper than many queries): every row
+   * of every hash key that starts with `hashPrefix` and is `hashBytes` UTF-8 bytes long, in
+   * key order, or undefined as soon as more than `limit` rows would be returned.
+   */
+  scanHashPrefix?(hashPrefix: string, hashBytes: number, limit: number): Promise<IndexRow[] | undefined>;
   /** Point reads; undefined for missing rows, in the order of keys. */
   getMany(keys: readonly RowKey[]): Promise<(IndexRow | undefined)[]>;
 }

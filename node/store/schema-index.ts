@@ -212,7 +212,7 @@ export class SchemaChunkIndex extends Service implements ChunkIndex {
     for (const b of await this.#bucketsIn(tenant, start, end)) for (const id of seriesIds) jobs.push({ id, b });
     const results = await mapLimit(jobs, this.#cfg.queryConcurrency, ({ id, b }) =>
       // Range keys start with maxT: skip chunks that end before the range.
-      this.#query(hashKeys.chunks(tenant, b, id), { gte: encodeI64(start) }),
+      this.#query(hashKeys.chunks(tenant, b, id), { gte: encodeI64(Math.max(start, Number.MIN_SAFE_INTEGER)) }),
     );
     const out = new Map<string, Map<string, ChunkRef>>();
     results.forEach((rows, i) => {

@@ -13,7 +13,12 @@ import { formatFloat, formatG } from './format.ts';
 import { xxhash64 } from './xxhash64.ts';
 import { onlyLabels, setLabel, withoutLabels } from './label-ops.ts';
 import type { StepSeries } from './types.ts';
-import { newStepSeries } from './types.ts';
+import { floatsOnly, newStepSeries, setHist } from './types.ts';
+import type { FloatHistogram } from './histogram/float-histogram.ts';
+import { HistogramError } from './histogram/float-histogram.ts';
+import { histogramString } from './histogram/json.ts';
+import { sumHistograms } from './histogram/sum.ts';
+import { getLabel } from '../model/labels.ts';
 
 function groupLabels(ls: Labels, grouping: ReadonlySet<string>, without: boolean): Labels {
   if (without) return withoutLabels(ls, grouping);
@@ -36,6 +41,93 @@ function sampleOffset(ls: Labels): number {
 }
 
 export function aggregate(e: AggregateExpr, input: StepSeries[], n: number, param: Float64Array | undefined, paramString: string | undefined, ann: Annotations): StepSeries[] {
+  if (input.some((s) => s.hists !== undefined)) {
+    switch (e.op) {
+      case 'sum':
+      case 'avg':
+        return aggregateWithHistograms(e, input, n, param, paramString, ann);
+      case 'count':
+      case 'group':
+      case 'count_values':
+      case 'limitk':
+      case 'limit_ratio':
+        break;
+      default:
+        // Float-only aggregations ignore histogram samples, with an info.
+        input = floatsOnly(input, () => ann.info(`ignored histogram in ${e.op} aggregation`, e.pos));
+    }
+  }
+  return aggregateFloats(e, input, n, param, paramString, ann);
+}
+
+/**
+ * sum/avg over input holding native histograms: floats and histograms are aggregated
+ * apart per group; a group meeting both at one step has no output (with a warning).
+ */
+function aggregateWithHistograms(e: AggregateExpr, input: StepSeries[], n: number, param: Float64Array | undefined, paramString: string | undefined, ann: Annotations): StepSeries[] {
+  const floats = aggregateFloats(e, floatsOnly(input), n, param, paramString, ann);
+  const grouping = groupingSet(e);
+  const groups = new Map<string, { labels: Labels; dropName: boolean; series: StepSeries[] }>();
+  for (const s of input) {
+    if (s.hists === undefined) continue;
+    const gl = groupLabels(s.labels, grouping, e.without);
+    const key = labelsKey(gl);
+    let grp = groups.get(key);
+    if (grp === undefined) groups.set(key, (grp = { labels: gl, dropName: false, series: [] }));
+    grp.series.push(s);
+  }
+  const byKey = new Map<string, StepSeries>();
+  for (const f of floats) byKey.set(labelsKey(f.labels), f);
+  const out: StepSeries[] = [...floats];
+  let collision = false;
+  let reconciled = false;
+  for (const [key, grp] of groups) {
+    let target = byKey.get(key);
+    const created = target === undefined;
+    if (target === undefined) target = newStepSeries(grp.labels, n);
+    let any = false;
+    for (let i = 0; i < n; i++) {
+      const list: FloatHistogram[] = [];
+      let failed = false;
+      for (const s of grp.series) {
+        const h = s.hists![i];
+        if (h === undefined || s.present[i] !== 1) continue;
+        if (s.dropName) target.dropName = true;
+        list.push(h);
+      }
+      let acc: FloatHistogram | undefined;
+      if (list.length > 0) {
+        try {
+          const r = sumHistograms(list, e.op === 'avg');
+          acc = r.h;
+          collision ||= r.counterResetCollision;
+          reconciled ||= r.customBucketsReconciled;
+        } catch (err) {
+          if (!(err instanceof HistogramError)) throw err;
+          ann.warn(`vector contains a mix of histograms with exponential and custom buckets schemas for metric name ${JSON.stringify(getLabel(grp.series[0]!.labels, METRIC_NAME))}`, e.expr.pos);
+          failed = true;
+          acc = list[0];
+        }
+      }
+      if (acc === undefined) continue;
+      if (target.present[i] === 1 && target.hists?.[i] === undefined) {
+        // Floats and histograms in one group at one step: no result.
+        ann.warn(`encountered a mix of histograms and floats for aggregation`, e.pos);
+        target.present[i] = 0;
+        continue;
+      }
+      if (failed) continue;
+      setHist(target, i, acc.compact());
+      any = true;
+    }
+    if (created && any) out.push(target);
+  }
+  if (collision) ann.warn('conflicting counter resets during histogram aggregation', e.expr.pos);
+  if (reconciled) ann.info('mismatched custom buckets were reconciled during aggregation', e.expr.pos);
+  return out.filter((s) => s.present.includes(1));
+}
+
+function aggregateFloats(e: AggregateExpr, input: StepSeries[], n: number, param: Float64Array | undefined, paramString: string | undefined, ann: Annotations): StepSeries[] {
   const grouping = groupingSet(e);
   switch (e.op) {
     case 'topk':
@@ -304,7 +396,7 @@ function aggregateK(e: AggregateExpr, input: StepSeries[], n: number, param: Flo
       }
       for (const si of list) {
         const s = input[si]!;
-        collector.add(s.labels, s.dropName, i, s.values[i]!);
+        collector.add(s.labels, s.dropName, i, s.values[i]!, s.hists?.[i]);
       }
     }
   }
@@ -312,7 +404,7 @@ function aggregateK(e: AggregateExpr, input: StepSeries[], n: number, param: Flo
 }
 
 function countValues(e: AggregateExpr, input: StepSeries[], n: number, valueLabel: string): StepSeries[] {
-  if (valueLabel === '' || !isValidUtf8LabelName(valueLabel)) throw executionError(`invalid label name ${JSON.stringify(valueLabel)}`);
+  if (valueLabel === '' || !isValidUtf8LabelName(valueLabel)) throw executionError(`invalid label name ${JSON.stringify(valueLabel).replace(/\\udc([89a-f][0-9a-f])/g, '\\x$1')}`);
   const grouping = new Set(e.grouping);
   if (!e.without) grouping.add(valueLabel);
   else grouping.add(METRIC_NAME);
@@ -320,7 +412,8 @@ function countValues(e: AggregateExpr, input: StepSeries[], n: number, valueLabe
   for (let i = 0; i < n; i++) {
     for (const s of input) {
       if (s.present[i] !== 1) continue;
-      const metric = setLabel(s.labels, valueLabel, formatFloat(s.values[i]!));
+      const h = s.hists?.[i];
+      const metric = setLabel(s.labels, valueLabel, h !== undefined ? histogramString(h) : formatFloat(s.values[i]!));
       const gl = e.without ? withoutLabels(metric, grouping) : onlyLabels(metric, grouping);
       const key = labelsKey(gl);
       let out = collector.get(key);

@@ -7,8 +7,75 @@ import { METRIC_NAME, labelsKey } from '../model/labels.ts';
 import type { BinaryOp, FillModifier, VectorMatching } from '../parser/ast.ts';
 import { executionError } from './errors.ts';
 import { dropMetadata, labelsString, onlyLabels, setLabel, withoutLabels } from './label-ops.ts';
+import type { FloatHistogram } from './histogram/float-histogram.ts';
+import { HistogramError } from './histogram/float-histogram.ts';
+import { trimHistogram } from './histogram/trim.ts';
 import type { StepSeries } from './types.ts';
-import { newStepSeries } from './types.ts';
+import { newStepSeries, setHist } from './types.ts';
+
+/** Where binary operators report annotations (already bound to the expression's position). */
+export interface BinopNotes {
+  info(text: string): void;
+  warn(text: string): void;
+}
+
+const NO_NOTES: BinopNotes = { info: () => {}, warn: () => {} };
+
+interface ElemResult {
+  value: number;
+  h: FloatHistogram | undefined;
+  keep: boolean;
+}
+
+/**
+ * One operation where at least one side is a native histogram: histogram * float,
+ * histogram / float, histogram +/- histogram and histogram ==/!= histogram are defined;
+ * everything else drops the sample with an info.
+ */
+export function histogramElemBinop(op: BinaryOp, lf: number, rf: number, lh: FloatHistogram | undefined, rh: FloatHistogram | undefined, notes: BinopNotes): ElemResult | undefined {
+  const incompatible = (): undefined => {
+    notes.info(`incompatible sample types encountered for binary operator ${JSON.stringify(op)}: ${lh ? 'histogram' : 'float'} ${op} ${rh ? 'histogram' : 'float'}`);
+    return undefined;
+  };
+  if (lh === undefined && rh !== undefined) {
+    if (op === '*') return { value: 0, h: rh.copy().mul(lf).compact(), keep: true };
+    return incompatible();
+  }
+  if (lh !== undefined && rh === undefined) {
+    if (op === '</' || op === '>/') return { value: 0, h: trimHistogram(lh, rf, op === '</'), keep: true };
+    if (op === '*') return { value: 0, h: lh.copy().mul(rf).compact(), keep: true };
+    if (op === '/') return { value: 0, h: lh.copy().div(rf).compact(), keep: true };
+    return incompatible();
+  }
+  const a = lh!;
+  const b = rh!;
+  switch (op) {
+    case '+':
+    case '-': {
+      const res = a.copy();
+      let r;
+      try {
+        r = op === '+' ? res.add(b) : res.sub(b);
+      } catch (err) {
+        if (err instanceof HistogramError) {
+          notes.warn(err.message);
+          return undefined;
+        }
+        throw err;
+      }
+      if (r.counterResetCollision) notes.warn(`conflicting counter resets during histogram ${op === '+' ? 'addition' : 'subtraction'}`);
+      if (r.customBucketsReconciled) notes.info(`mismatched custom buckets were reconciled during ${op === '+' ? 'addition' : 'subtraction'}`);
+      if (op === '-') res.hint = 'gauge';
+      return { value: 0, h: res.compact(), keep: true };
+    }
+    case '==':
+      return { value: 0, h: a, keep: a.equals(b) };
+    case '!=':
+      return { value: 0, h: a, keep: !a.equals(b) };
+    default:
+      return incompatible();
+  }
+}
 
 /** Go's math.Pow special cases differ from JS's ** for 1^NaN and (-1)^±Inf. */
 export function goPow(x: number, y: number): number {
@@ -66,7 +133,7 @@ export function scalarScalar(op: BinaryOp, a: Float64Array, b: Float64Array): Fl
   return out;
 }
 
-export function vectorScalar(op: BinaryOp, vec: StepSeries[], scalar: Float64Array, swap: boolean, returnBool: boolean): StepSeries[] {
+export function vectorScalar(op: BinaryOp, vec: StepSeries[], scalar: Float64Array, swap: boolean, returnBool: boolean, notes: BinopNotes = NO_NOTES): StepSeries[] {
   const cmp = isComparison(op);
   const out: StepSeries[] = [];
   for (const s of vec) {
@@ -75,10 +142,23 @@ export function vectorScalar(op: BinaryOp, vec: StepSeries[], scalar: Float64Arr
     let any = false;
     for (let i = 0; i < n; i++) {
       if (s.present[i] !== 1) continue;
+      const sh = s.hists?.[i];
+      if (sh !== undefined) {
+        const k = scalar[i]!;
+        const res = swap ? histogramElemBinop(op, k, 0, undefined, sh, notes) : histogramElemBinop(op, 0, k, sh, undefined, notes);
+        if (res === undefined || !res.keep) continue;
+        if (res.h !== undefined) setHist(r, i, res.h);
+        any = true;
+        continue;
+      }
       const v = s.values[i]!;
       const k = scalar[i]!;
       const a = swap ? k : v;
       const b = swap ? v : k;
+      if (op === '</' || op === '>/') {
+        notes.info(`incompatible sample types encountered for binary operator ${JSON.stringify(op)}: float ${op} float`);
+        continue;
+      }
       if (cmp) {
         const keep = arith(op, a, b) === 1;
         if (returnBool) {
@@ -124,6 +204,7 @@ export function vectorVector(
   returnBool: boolean,
   fill: FillModifier | undefined,
   n: number,
+  notes: BinopNotes = NO_NOTES,
 ): StepSeries[] {
   const matching = matchingIn ?? DEFAULT_MATCHING;
   const { sig, matchLabels } = signatureFn(matching);
@@ -215,12 +296,25 @@ export function vectorVector(
       rightStep[o] = i;
       rightAt[o] = j;
     }
-    const doOp = (li: number, ri: number, lLabels: Labels, lv: number, rLabels: Labels, rv: number, o: number): void => {
+    const doOp = (li: number, ri: number, lLabels: Labels, lv: number, rLabels: Labels, rv: number, o: number, lh?: FloatHistogram, rh?: FloatHistogram): void => {
       const a = oneToMany ? rv : lv;
       const b = oneToMany ? lv : rv;
       let value: number;
       let keep = true;
-      if (cmp) {
+      let h: FloatHistogram | undefined;
+      if (lh !== undefined || rh !== undefined) {
+        const res = oneToMany ? histogramElemBinop(op, rv, lv, rh, lh, notes) : histogramElemBinop(op, lv, rv, lh, rh, notes);
+        if (res === undefined) return;
+        keep = res.keep;
+        if (cmp && returnBool) value = keep ? 1 : 0;
+        else {
+          value = res.value;
+          h = res.h;
+        }
+      } else if (op === '</' || op === '>/') {
+        notes.info(`incompatible sample types encountered for binary operator ${JSON.stringify(op)}: float ${op} float`);
+        return;
+      } else if (cmp) {
         keep = arith(op, a, b) === 1;
         value = returnBool ? (keep ? 1 : 0) : a;
       } else value = arith(op, a, b);
@@ -237,8 +331,11 @@ export function vectorVector(
       }
       if (!keep && !returnBool) return;
       if (out.present[i] === 1) throw executionError('vector cannot contain metrics with the same labelset');
-      out.values[i] = value;
-      out.present[i] = 1;
+      if (h !== undefined) setHist(out, i, h);
+      else {
+        out.values[i] = value;
+        out.present[i] = 1;
+      }
     };
     for (let j = 0; j < lhs.length; j++) {
       const ls = lhs[j]!;
@@ -246,12 +343,12 @@ export function vectorVector(
       const o = lOrd[j]!;
       if (rightStep[o] !== i) {
         if (fillR === undefined) continue;
-        doOp(j, rhs.length, ls.labels, ls.values[i]!, matchLabels(ls.labels), fillR, o);
+        doOp(j, rhs.length, ls.labels, ls.values[i]!, matchLabels(ls.labels), fillR, o, ls.hists?.[i]);
         continue;
       }
       const ri = rightAt[o]!;
       const rs = rhs[ri]!;
-      doOp(j, ri, ls.labels, ls.values[i]!, rs.labels, rs.values[i]!, o);
+      doOp(j, ri, ls.labels, ls.values[i]!, rs.labels, rs.values[i]!, o, ls.hists?.[i], rs.hists?.[i]);
     }
     if (fillL !== undefined) {
       for (let ri = 0; ri < rhs.length; ri++) {
@@ -260,7 +357,7 @@ export function vectorVector(
         const o = rOrd[ri]!;
         if (matchedStep[o] === i) continue;
         // A fill-side series has no input series: key it past the lhs indexes.
-        doOp(lhs.length + ri, ri, matchLabels(rs.labels), fillL, rs.labels, rs.values[i]!, o);
+        doOp(lhs.length + ri, ri, matchLabels(rs.labels), fillL, rs.labels, rs.values[i]!, o, undefined, rs.hists?.[i]);
       }
     }
   }
@@ -281,13 +378,11 @@ function setOperation(op: 'and' | 'or' | 'unless', lhs: StepSeries[], rhs: StepS
       for (let j = 0; j < lhs.length; j++) {
         if (lhs[j]!.present[i] !== 1) continue;
         sigs.add(lsig[j]!);
-        lOut[j]!.values[i] = lhs[j]!.values[i]!;
-        lOut[j]!.present[i] = 1;
+        copyStep(lOut[j]!, lhs[j]!, i);
       }
       for (let j = 0; j < rhs.length; j++) {
         if (rhs[j]!.present[i] !== 1 || sigs.has(rsig[j]!)) continue;
-        rOut[j]!.values[i] = rhs[j]!.values[i]!;
-        rOut[j]!.present[i] = 1;
+        copyStep(rOut[j]!, rhs[j]!, i);
       }
       continue;
     }
@@ -296,8 +391,7 @@ function setOperation(op: 'and' | 'or' | 'unless', lhs: StepSeries[], rhs: StepS
       if (lhs[j]!.present[i] !== 1) continue;
       const has = sigs.has(lsig[j]!);
       if ((op === 'and') === has) {
-        lOut[j]!.values[i] = lhs[j]!.values[i]!;
-        lOut[j]!.present[i] = 1;
+        copyStep(lOut[j]!, lhs[j]!, i);
       }
     }
   }
@@ -321,15 +415,27 @@ export function mergeSameLabels(series: StepSeries[]): StepSeries[] {
     const k = labelsKey(s.labels);
     const base = out.get(k);
     if (base === undefined) {
-      out.set(k, { labels: s.labels, dropName: s.dropName, values: Float64Array.from(s.values), present: Uint8Array.from(s.present) });
+      const c: StepSeries = { labels: s.labels, dropName: s.dropName, values: Float64Array.from(s.values), present: Uint8Array.from(s.present) };
+      if (s.hists !== undefined) c.hists = s.hists.slice();
+      out.set(k, c);
       continue;
     }
     for (let i = 0; i < s.present.length; i++) {
       if (s.present[i] !== 1) continue;
       if (base.present[i] === 1) throw executionError('vector cannot contain metrics with the same labelset');
-      base.present[i] = 1;
-      base.values[i] = s.values[i]!;
+      copyStep(base, s, i);
     }
   }
   return [...out.values()];
+}
+
+/** Copies step i (float or histogram) from src to dst. */
+export function copyStep(dst: StepSeries, src: StepSeries, i: number): void {
+  const h = src.hists?.[i];
+  if (h !== undefined) setHist(dst, i, h);
+  else {
+    dst.values[i] = src.values[i]!;
+    dst.present[i] = 1;
+    if (dst.hists !== undefined) dst.hists[i] = undefined;
+  }
 }

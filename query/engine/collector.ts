@@ -3,7 +3,8 @@ import type { Labels } from '../model/labels.ts';
 import { labelsKey } from '../model/labels.ts';
 import { executionError } from './errors.ts';
 import type { StepSeries } from './types.ts';
-import { newStepSeries } from './types.ts';
+import { newStepSeries, setHist } from './types.ts';
+import type { FloatHistogram } from './histogram/float-histogram.ts';
 
 export class SeriesCollector {
   readonly #n: number;
@@ -13,7 +14,7 @@ export class SeriesCollector {
     this.#n = n;
   }
 
-  add(labels: Labels, dropName: boolean, step: number, value: number): void {
+  add(labels: Labels, dropName: boolean, step: number, value: number, h?: FloatHistogram): void {
     const key = labelsKey(labels);
     let s = this.#byKey.get(key);
     if (s === undefined) {
@@ -22,8 +23,11 @@ export class SeriesCollector {
     } else if (s.present[step] === 1) {
       throw executionError('vector cannot contain metrics with the same labelset');
     }
-    s.values[step] = value;
-    s.present[step] = 1;
+    if (h !== undefined) setHist(s, step, h);
+    else {
+      s.values[step] = value;
+      s.present[step] = 1;
+    }
   }
 
   result(): StepSeries[] {

@@ -29,6 +29,7 @@ import { ConcurrencyGate } from './gate.ts';
 import type { EvalValue, StepSeries } from './types.ts';
 import { gridTime, makeGrid } from './types.ts';
 import type { MatrixSeries, QueryResult, VectorSample } from './values.ts';
+import type { FloatHistogram } from './histogram/float-histogram.ts';
 
 export interface QueryOptions {
   signal?: AbortSignal;
@@ -291,18 +292,35 @@ function buildResult(v: EvalValue, grid: ReturnType<typeof makeGrid>, isRange: b
         return { ...common, resultType: 'string', result: { timestamp: t, value: v.value } };
       case 'vector': {
         const result: VectorSample[] = [];
-        for (const s of v.series) if (s.present[0] === 1) result.push({ labels: s.labels, timestamp: t, value: s.values[0]! });
+        for (const s of v.series) {
+          if (s.present[0] !== 1) continue;
+          const h = s.hists?.[0];
+          result.push(h !== undefined ? { labels: s.labels, timestamp: t, value: 0, histogram: h } : { labels: s.labels, timestamp: t, value: s.values[0]! });
+        }
         return { ...common, resultType: 'vector', result };
       }
       case 'matrix': {
-        const result: MatrixSeries[] = v.series.map((s) => ({ labels: s.labels, timestamps: s.timestamps, values: s.values }));
+        const result: MatrixSeries[] = v.series.map((s) => splitPoints(s.labels, s.timestamps, s.values, s.hists));
         result.sort(byLabels);
         return { ...common, resultType: 'matrix', result };
       }
     }
   }
   const result: MatrixSeries[] = [];
-  const toSeries = (labels: Labels, values: Float64Array, present: Uint8Array | undefined): void => {
+  const toSeries = (labels: Labels, values: Float64Array, present: Uint8Array | undefined, hists?: StepSeries['hists']): void => {
+    if (hists !== undefined) {
+      const ts: number[] = [];
+      const vs: number[] = [];
+      const hs: (FloatHistogram | undefined)[] = [];
+      for (let i = 0; i < grid.n; i++) {
+        if (present !== undefined && present[i] !== 1) continue;
+        ts.push(gridTime(grid, i));
+        vs.push(values[i]!);
+        hs.push(hists[i]);
+      }
+      if (ts.length > 0) result.push(splitPoints(labels, Float64Array.from(ts), Float64Array.from(vs), hs));
+      return;
+    }
     let cnt = 0;
     for (let i = 0; i < grid.n; i++) if (present === undefined || present[i] === 1) cnt++;
     if (cnt === 0) return;
@@ -317,10 +335,35 @@ function buildResult(v: EvalValue, grid: ReturnType<typeof makeGrid>, isRange: b
     result.push({ labels, timestamps: ts, values: vs });
   };
   if (v.kind === 'scalar') toSeries([], v.values, undefined);
-  else if (v.kind === 'vector') for (const s of v.series) toSeries(s.labels, s.values, s.present);
+  else if (v.kind === 'vector') for (const s of v.series) toSeries(s.labels, s.values, s.present, s.hists);
   else throw badQueryError('range queries must return a scalar or an instant vector');
   result.sort(byLabels);
   return { ...common, resultType: 'matrix', result };
 }
 
 
+
+/** A result series with its float and histogram points apart. */
+function splitPoints(labels: Labels, ts: Float64Array, vs: Float64Array, hs: (FloatHistogram | undefined)[] | undefined): MatrixSeries {
+  if (hs === undefined) return { labels, timestamps: ts, values: vs };
+  let nh = 0;
+  for (const h of hs) if (h !== undefined) nh++;
+  const fts = new Float64Array(ts.length - nh);
+  const fvs = new Float64Array(ts.length - nh);
+  const hts = new Float64Array(nh);
+  const hvs: FloatHistogram[] = [];
+  let a = 0;
+  for (let i = 0; i < ts.length; i++) {
+    const h = hs[i];
+    if (h !== undefined) {
+      hts[hvs.length] = ts[i]!;
+      hvs.push(h);
+    } else {
+      fts[a] = ts[i]!;
+      fvs[a++] = vs[i]!;
+    }
+  }
+  const out: MatrixSeries = { labels, timestamps: fts, values: fvs };
+  if (nh > 0) out.histograms = { timestamps: hts, values: hvs };
+  return out;
+}

@@ -35,7 +35,16 @@ import { compileAnchoredRe2 } from '../parser/re2.ts';
 import { evalDurationExpr } from '../parser/index.ts';
 import { expandTemplate } from './regex.ts';
 import type { EvalValue, Grid, RangeSeries, StepSeries } from './types.ts';
-import { gridTime, makeGrid, newStepSeries } from './types.ts';
+import { floatsOnly, gridTime, makeGrid, newStepSeries, setHist } from './types.ts';
+import type { FloatHistogram } from './histogram/float-histogram.ts';
+import { histogramFraction, histogramQuantile, histogramVariance } from './histogram/quantile.ts';
+import { histogramRangeKernel } from './histogram/range.ts';
+import { extendedChangesResets, extendedHistogramRate, smoothedHistogramAt } from './histogram/extended.ts';
+import type { BinopNotes } from './binary.ts';
+import { stFloatInstant, stFloatRate, stFloatResets } from './start-timestamps.ts';
+
+/** Range functions that take start timestamps into account. */
+const ST_FUNCS = new Set(['rate', 'increase', 'delta', 'irate', 'idelta', 'resets']);
 
 export interface EvaluatorOptions {
   /** Selected data per vector selector node (matrix selectors use their inner vector selector). */
@@ -114,6 +123,12 @@ function isValidLabelNameUtf8(s: string): boolean {
 export class Evaluator {
   readonly #o: EvaluatorOptions;
   readonly #invariant = new WeakMap<Expr, boolean>();
+  /**
+   * Selectors read only for histogram count/sum/avg. Prometheus reads them through an
+   * iterator that re-detects counter resets on the fly, so their histograms carry
+   * reset/not_reset hints instead of unknown.
+   */
+  readonly #statsSelectors = new WeakSet<VectorSelector>();
   #samples = 0;
   #checks = 0;
 
@@ -237,7 +252,11 @@ export class Evaluator {
         if (v.kind === 'vector') {
           return {
             kind: 'vector',
-            series: v.series.map((s) => ({ labels: s.labels, dropName: true, values: s.values.map((x) => -x), present: s.present })),
+            series: v.series.map((s) => {
+              const r: StepSeries = { labels: s.labels, dropName: true, values: s.values.map((x) => -x), present: s.present };
+              if (s.hists !== undefined) r.hists = s.hists.map((h) => (h === undefined ? undefined : negated(h)));
+              return r;
+            }),
           };
         }
         throw executionError('unary minus on unsupported value type');
@@ -261,10 +280,14 @@ export class Evaluator {
     const lookback = this.#o.lookbackMs;
     const out: StepSeries[] = [];
     let total = 0;
-    for (const s of data) {
+    const stats = this.#statsSelectors.has(vs);
+    const firstRef = (at ?? g.start) - offset;
+    for (const s0 of data) {
       this.checkAbort();
+      const s = unify(s0);
       const ts = s.timestamps;
       const vals = s.values;
+      const hs = s.hists;
       const r = newStepSeries(s.labels, g.n);
       if (withTs) r.sampleTs = new Float64Array(g.n);
       let j = -1; // last index with ts <= ref
@@ -279,10 +302,18 @@ export class Evaluator {
         if (j < 0) continue;
         const t = ts[j]!;
         if (t <= ref - lookback) continue;
-        const v = vals[j]!;
-        if (v !== v && isStaleNaN(v)) continue;
-        r.values[i] = v;
-        r.present[i] = 1;
+        let h = hs?.[j];
+        if (h !== undefined && stats && h.hint === 'unknown' && j > 0) {
+          const p = hs![j - 1];
+          if (p !== undefined && ts[j - 1]! > firstRef - lookback) h = rehinted(h, p);
+        }
+        if (h !== undefined) setHist(r, i, h);
+        else {
+          const v = vals[j]!;
+          if (v !== v && isStaleNaN(v)) continue;
+          r.values[i] = v;
+          r.present[i] = 1;
+        }
         if (r.sampleTs !== undefined) r.sampleTs[i] = t;
         any = true;
         total++;
@@ -304,6 +335,32 @@ export class Evaluator {
       const s = withoutStale(s0);
       const r = newStepSeries(s.labels, g.n);
       let any = false;
+      if (s.hists !== undefined) {
+        const name = getLabel(s.labels, METRIC_NAME);
+        const notes = { warn: (t: string) => this.#o.annotations.warn(t, vs.pos), info: (t: string) => this.#o.annotations.info(t, vs.pos) };
+        for (let i = 0; i < g.n; i++) {
+          const t = (at ?? gridTime(g, i)) - offset;
+          const lo = upperBound(s.timestamps, t - lb);
+          const hi = upperBound(s.timestamps, t + lb);
+          if (hi <= lo) continue;
+          let floats = 0;
+          for (let k = lo; k < hi; k++) if (s.hists[k] === undefined) floats++;
+          if (floats === hi - lo) {
+            const v = smoothedFloatAt(s.timestamps, s.values, lo, hi, t);
+            if (v === undefined) continue;
+            r.values[i] = v;
+            r.present[i] = 1;
+            any = true;
+            continue;
+          }
+          const h = smoothedHistogramAt(s.timestamps, s.hists, lo, hi, t, name, notes);
+          if (h === undefined) continue;
+          setHist(r, i, h);
+          any = true;
+        }
+        if (any) out.push(r);
+        continue;
+      }
       for (let i = 0; i < g.n; i++) {
         const t = (at ?? gridTime(g, i)) - offset;
         const lo = upperBound(s.timestamps, t - lb);
@@ -342,6 +399,7 @@ export class Evaluator {
     for (const s0 of data) {
       const s = withoutStale(s0);
       if (vs.anchored || vs.smoothed) {
+        if (s.hists !== undefined) continue;
         const ext = extendFloats(s.timestamps, s.values, start, end, !!vs.smoothed, this.#o.lookbackMs);
         if (ext !== undefined) out.push({ labels: s.labels, dropName: false, timestamps: ext.ts, values: ext.vs });
         continue;
@@ -350,7 +408,9 @@ export class Evaluator {
       const hi = upperBound(s.timestamps, end);
       if (hi <= lo) continue;
       this.#count(hi - lo);
-      out.push({ labels: s.labels, dropName: false, timestamps: s.timestamps.slice(lo, hi), values: s.values.slice(lo, hi) });
+      const rs: RangeSeries = { labels: s.labels, dropName: false, timestamps: s.timestamps.slice(lo, hi), values: s.values.slice(lo, hi) };
+      if (s.hists !== undefined) rs.hists = s.hists.slice(lo, hi);
+      out.push(rs);
     }
     return out;
   }
@@ -388,13 +448,17 @@ export class Evaluator {
       if (cnt === 0) continue;
       const ts = new Float64Array(cnt);
       const vs = new Float64Array(cnt);
+      const hs: (FloatHistogram | undefined)[] | undefined = s.hists !== undefined ? new Array(cnt) : undefined;
       let k = 0;
       for (let i = 0; i < inner.n; i++) {
         if (s.present[i] !== 1) continue;
         ts[k] = gridTime(inner, i);
+        if (hs !== undefined) hs[k] = forSubquery(s.hists![i]);
         vs[k++] = s.values[i]!;
       }
-      series.push({ labels: s.labels, dropName: s.dropName, timestamps: ts, values: vs });
+      const rs: RangeSeries = { labels: s.labels, dropName: s.dropName, timestamps: ts, values: vs };
+      if (hs !== undefined) rs.hists = hs;
+      series.push(rs);
     }
     return { series };
   }
@@ -405,10 +469,12 @@ export class Evaluator {
     const l = this.eval(e.lhs, g);
     const r = this.eval(e.rhs, g);
     if (l.kind === 'scalar' && r.kind === 'scalar') return { kind: 'scalar', values: scalarScalar(e.op, l.values, r.values) };
-    if (l.kind === 'vector' && r.kind === 'scalar') return { kind: 'vector', series: vectorScalar(e.op, l.series, r.values, false, e.returnBool) };
-    if (l.kind === 'scalar' && r.kind === 'vector') return { kind: 'vector', series: vectorScalar(e.op, r.series, l.values, true, e.returnBool) };
+    const ann = this.#o.annotations;
+    const notes: BinopNotes = { info: (t) => ann.info(t, e.pos), warn: (t) => ann.warn(t, e.pos) };
+    if (l.kind === 'vector' && r.kind === 'scalar') return { kind: 'vector', series: vectorScalar(e.op, l.series, r.values, false, e.returnBool, notes) };
+    if (l.kind === 'scalar' && r.kind === 'vector') return { kind: 'vector', series: vectorScalar(e.op, r.series, l.values, true, e.returnBool, notes) };
     if (l.kind === 'vector' && r.kind === 'vector') {
-      return { kind: 'vector', series: vectorVector(e.op, l.series, r.series, e.matching, e.returnBool, e.fill, g.n) };
+      return { kind: 'vector', series: vectorVector(e.op, l.series, r.series, e.matching, e.returnBool, e.fill, g.n, notes) };
     }
     throw executionError(`binary expression must contain only scalar and instant vector types`);
   }
@@ -436,7 +502,13 @@ export class Evaluator {
     return v.values;
   }
 
+  /** An instant-vector argument of a float-only function: histogram samples are ignored. */
   vectorArg(e: Expr, g: Grid): StepSeries[] {
+    return floatsOnly(this.vectorArgAll(e, g));
+  }
+
+  /** An instant-vector argument including native-histogram samples. */
+  vectorArgAll(e: Expr, g: Grid): StepSeries[] {
     const v = this.eval(e, g);
     if (v.kind !== 'vector') throw executionError('expected instant vector argument');
     return v.series;
@@ -508,7 +580,7 @@ export class Evaluator {
           for (const s of vec) {
             if (s.present[i] !== 1) continue;
             found++;
-            val = s.values[i]!;
+            val = s.hists?.[i] !== undefined ? NaN : s.values[i]!;
           }
           out[i] = found === 1 ? val : NaN;
         }
@@ -520,7 +592,7 @@ export class Evaluator {
           const series = this.evalVectorSelector(arg, g, true);
           return { kind: 'vector', series: series.map((s) => ({ labels: s.labels, dropName: true, values: s.sampleTs!.map((t) => t / 1000), present: s.present })) };
         }
-        const vec = this.vectorArg(e.args[0]!, g);
+        const vec = this.vectorArgAll(e.args[0]!, g);
         return {
           kind: 'vector',
           series: vec.map((s) => {
@@ -573,7 +645,7 @@ export class Evaluator {
         };
       }
       case 'absent': {
-        const vec = this.vectorArg(e.args[0]!, g);
+        const vec = this.vectorArgAll(e.args[0]!, g);
         const labels = absentLabels(unwrapParens(e.args[0]!));
         const r = newStepSeries(labels, g.n);
         for (let i = 0; i < g.n; i++) {
@@ -602,7 +674,7 @@ export class Evaluator {
       }
       case 'sort_by_label':
       case 'sort_by_label_desc': {
-        const vec = this.vectorArg(e.args[0]!, g);
+        const vec = this.vectorArgAll(e.args[0]!, g);
         const names = e.args.slice(1).map((a) => stringLiteral(a));
         const desc = f === 'sort_by_label_desc';
         const sorted = [...vec].sort((a, b) => {
@@ -631,16 +703,136 @@ export class Evaluator {
       case 'histogram_count':
       case 'histogram_sum':
       case 'histogram_avg':
+        this.#markStats(e.args[0]!);
+        return { kind: 'vector', series: this.histogramProperty(f, this.vectorArgAll(e.args[0]!, g), g) };
       case 'histogram_stddev':
       case 'histogram_stdvar':
-        // Only native histograms have these; float samples produce no output.
-        this.vectorArg(e.args[0]!, g);
-        return { kind: 'vector', series: [] };
+        return { kind: 'vector', series: this.histogramProperty(f, this.vectorArgAll(e.args[0]!, g), g) };
       case 'info':
         return { kind: 'vector', series: this.evalInfo(e, g) };
+      case 'start_timestamp':
+        return { kind: 'vector', series: this.startTimestamp(e, g) };
       default:
         throw notSupportedError(`function ${JSON.stringify(f)}`);
     }
+  }
+
+  #markStats(e: Expr): void {
+    switch (e.kind) {
+      case 'VectorSelector':
+        this.#statsSelectors.add(e);
+        return;
+      case 'MatrixSelector':
+        this.#statsSelectors.add(e.vectorSelector);
+        return;
+      case 'NumberLiteral':
+      case 'StringLiteral':
+        return;
+      case 'SubqueryExpr':
+      case 'ParenExpr':
+      case 'UnaryExpr':
+      case 'StepInvariantExpr':
+      case 'AggregateExpr':
+        this.#markStats(e.expr);
+        return;
+      case 'BinaryExpr':
+        return;
+      case 'Call':
+        // Functions that need the buckets read the full histograms.
+        if (/^histogram_(quantiles?|fraction|stddev|stdvar)$/.test(e.func)) return;
+        for (const a of e.args) this.#markStats(a);
+    }
+  }
+
+  isStatsSelector(vs: VectorSelector): boolean {
+    return this.#statsSelectors.has(vs);
+  }
+
+  /**
+   * start_timestamp(v): the start timestamp (seconds, 0 when unknown) of the sample a
+   * vector selector picks at each step. Any other argument has none: no output.
+   */
+  startTimestamp(e: Call, g: Grid): StepSeries[] {
+    const arg = unwrapParens(e.args[0]!);
+    if (arg.kind !== 'VectorSelector') {
+      this.vectorArgAll(e.args[0]!, g);
+      return [];
+    }
+    const byKey = new Map<string, Points>();
+    for (const s of this.#o.data.get(arg) ?? []) byKey.set(labelsKey(s.labels), unify(s));
+    const out: StepSeries[] = [];
+    for (const s of this.evalVectorSelector(arg, g, true)) {
+      const p = byKey.get(labelsKey(s.labels));
+      const r = newStepSeries(s.labels, g.n, true);
+      for (let i = 0; i < g.n; i++) {
+        if (s.present[i] !== 1) continue;
+        const idx = upperBound(p!.timestamps, s.sampleTs![i]!) - 1;
+        r.values[i] = (p!.startTimestamps?.[idx] ?? 0) / 1000;
+        r.present[i] = 1;
+      }
+      out.push(r);
+    }
+    return out;
+  }
+
+  /** anchored/smoothed range functions over a window holding native histograms. */
+  #extendedHistogram(
+    f: string,
+    ts: Float64Array,
+    vs: Float64Array,
+    hs: (FloatHistogram | undefined)[],
+    start: number,
+    end: number,
+    range: number,
+    smoothed: boolean,
+    name: string,
+    notes: { warn(t: string): void; info(t: string): void },
+  ): number | FloatHistogram | undefined {
+    if (f === 'changes' || f === 'resets') return extendedChangesResets(f, ts, vs, hs, start);
+    let nh = 0;
+    for (const h of hs) if (h !== undefined) nh++;
+    if (nh === 0) return extendedKernel(f, ts, vs, start, end, range, smoothed);
+    if (nh !== hs.length) {
+      notes.warn(`encountered a mix of histograms and floats for metric name ${JSON.stringify(name)}`);
+      return undefined;
+    }
+    return extendedHistogramRate(f, ts, hs as FloatHistogram[], start, end, range, smoothed, name, notes);
+  }
+
+  /** histogram_count/sum/avg/stddev/stdvar: one float per native-histogram sample; float samples produce no output. */
+  histogramProperty(f: string, vec: StepSeries[], g: Grid): StepSeries[] {
+    const out: StepSeries[] = [];
+    for (const s of vec) {
+      if (s.hists === undefined) continue;
+      const r = newStepSeries(s.labels, g.n, true);
+      let any = false;
+      for (let i = 0; i < g.n; i++) {
+        const h = s.hists[i];
+        if (h === undefined || s.present[i] !== 1) continue;
+        let v: number;
+        switch (f) {
+          case 'histogram_count':
+            v = h.count;
+            break;
+          case 'histogram_sum':
+            v = h.sum;
+            break;
+          case 'histogram_avg':
+            v = h.sum / h.count;
+            break;
+          case 'histogram_stddev':
+            v = Math.sqrt(histogramVariance(h));
+            break;
+          default:
+            v = histogramVariance(h);
+        }
+        r.values[i] = v;
+        r.present[i] = 1;
+        any = true;
+      }
+      if (any) out.push(r);
+    }
+    return out;
   }
 
   labelReplace(e: Call, g: Grid): StepSeries[] {
@@ -655,7 +847,7 @@ export class Evaluator {
       throw executionError(`invalid regular expression in label_replace(): ${reStr}`);
     }
     if (!isValidLabelNameUtf8(dst)) throw executionError(`invalid destination label name in label_replace(): ${dst}`);
-    const vec = this.vectorArg(e.args[0]!, g);
+    const vec = this.vectorArgAll(e.args[0]!, g);
     const out = vec.map((s) => {
       const m = re.exec(getLabel(s.labels, src));
       if (m === null) return s;
@@ -671,7 +863,7 @@ export class Evaluator {
     const srcs = e.args.slice(3).map((a) => stringLiteral(a));
     for (const s of srcs) if (!isValidLabelNameUtf8(s)) throw executionError(`invalid source label name in label_join(): ${s}`);
     if (!isValidLabelNameUtf8(dst)) throw executionError(`invalid destination label name in label_join(): ${dst}`);
-    const vec = this.vectorArg(e.args[0]!, g);
+    const vec = this.vectorArgAll(e.args[0]!, g);
     const out = vec.map((s) => {
       const v = srcs.map((n) => getLabel(s.labels, n)).join(sep);
       return { ...s, labels: setLabel(s.labels, dst, v), dropName: dst === METRIC_NAME ? false : s.dropName };
@@ -721,36 +913,93 @@ export class Evaluator {
     }
   }
 
+  /**
+   * Evaluates fn on every native-histogram sample of vec (output labels: the series'
+   * without __name__) and on every classic histogram formed by the float series, and
+   * drops outputs where both kinds meet with a warning, as Prometheus does.
+   */
+  #eachHistogram(
+    vec: StepSeries[],
+    argPos: Expr,
+    g: Grid,
+    native: (labels: Labels, i: number, h: FloatHistogram, metricName: string) => void,
+    classic: (labels: Labels, i: number, buckets: Bucket[]) => void,
+  ): void {
+    const nativeKeys: Set<string>[] = [];
+    for (const s of vec) {
+      if (s.hists === undefined) continue;
+      const labels = withoutLabels(s.labels, new Set([METRIC_NAME]));
+      const key = labelsKey(labels);
+      for (let i = 0; i < g.n; i++) {
+        const h = s.hists[i];
+        if (h === undefined || s.present[i] !== 1) continue;
+        (nativeKeys[i] ??= new Set()).add(key);
+      }
+    }
+    const mixed: Set<string>[] = [];
+    this.#classicBuckets(floatsOnly(vec), argPos, g, (labels, _drop, i, buckets) => {
+      const key = labelsKey(labels);
+      if (nativeKeys[i]?.has(key)) {
+        (mixed[i] ??= new Set()).add(key);
+        return;
+      }
+      classic(labels, i, buckets);
+    });
+    for (const s of vec) {
+      if (s.hists === undefined) continue;
+      const labels = withoutLabels(s.labels, new Set([METRIC_NAME]));
+      const key = labelsKey(labels);
+      const name = getLabel(s.labels, METRIC_NAME);
+      for (let i = 0; i < g.n; i++) {
+        const h = s.hists[i];
+        if (h === undefined || s.present[i] !== 1) continue;
+        if (mixed[i]?.has(key)) {
+          this.#o.annotations.warn(`vector contains a mix of classic and native histograms for metric name ${JSON.stringify(name)}`, argPos.pos);
+          continue;
+        }
+        native(labels, i, h, name);
+      }
+    }
+  }
+
+  #quantileNaNInfo(h: FloatHistogram, value: number, name: string, pos: Expr): void {
+    if (h.sum === h.sum) return;
+    this.#o.annotations.info(`input to histogram_quantile has NaN observations, result is ${value !== value ? 'NaN' : 'skewed higher'} for metric name ${JSON.stringify(name)}`, pos.pos);
+  }
+
   histogramQuantile(e: Call, g: Grid): StepSeries[] {
     const q = this.scalarArg(e.args[0]!, g);
-    const vec = this.vectorArg(e.args[1]!, g);
+    const vec = this.vectorArgAll(e.args[1]!, g);
     for (let i = 0; i < g.n; i++) {
       const qi = q[i]!;
       if (qi !== qi || qi < 0 || qi > 1) this.#o.annotations.warn(`quantile value should be between 0 and 1, got ${formatG(qi)}`, e.args[0]!.pos);
     }
-    const out = new Map<string, StepSeries>();
-    this.#classicBuckets(vec, e.args[1]!, g, (labels, _drop, i, buckets) => {
-      const res = bucketQuantile(q[i]!, buckets);
-      if (res.forcedMonotonic) {
-        this.#o.annotations.info(
-          'input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile)',
-          e.args[1]!.pos,
-        );
-      }
-      const key = labelsKey(labels);
-      let s = out.get(key);
-      if (s === undefined) {
-        s = newStepSeries(labels, g.n, true);
-        out.set(key, s);
-      }
-      s.values[i] = res.value;
-      s.present[i] = 1;
-    });
-    return [...out.values()];
+    const out = new SeriesCollector(g.n);
+    this.#eachHistogram(
+      vec,
+      e.args[1]!,
+      g,
+      (labels, i, h, name) => {
+        const v = histogramQuantile(q[i]!, h);
+        this.#quantileNaNInfo(h, v, name, e.args[1]!);
+        out.add(labels, true, i, v);
+      },
+      (labels, i, buckets) => {
+        const res = bucketQuantile(q[i]!, buckets);
+        if (res.forcedMonotonic) {
+          this.#o.annotations.info(
+            'input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile)',
+            e.args[1]!.pos,
+          );
+        }
+        out.add(labels, true, i, res.value);
+      },
+    );
+    return out.result();
   }
 
   histogramQuantiles(e: Call, g: Grid): StepSeries[] {
-    const vec = this.vectorArg(e.args[0]!, g);
+    const vec = this.vectorArgAll(e.args[0]!, g);
     const label = stringLiteral(e.args[1]!);
     const qs = e.args.slice(2).map((a) => this.scalarArg(a, g));
     qs.forEach((q, k) => {
@@ -759,48 +1008,52 @@ export class Evaluator {
         if (qi !== qi || qi < 0 || qi > 1) this.#o.annotations.warn(`quantile value should be between 0 and 1, got ${formatG(qi)}`, e.args[k + 2]!.pos);
       }
     });
-    const out = new Map<string, StepSeries>();
-    this.#classicBuckets(vec, e.args[0]!, g, (labels, _drop, i, buckets) => {
-      for (const q of qs) {
-        const res = bucketQuantile(q[i]!, buckets.map((b) => ({ ...b })));
-        if (res.forcedMonotonic) {
-          this.#o.annotations.info(
-            'input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile)',
-            e.args[0]!.pos,
-          );
+    const out = new SeriesCollector(g.n);
+    this.#eachHistogram(
+      vec,
+      e.args[0]!,
+      g,
+      (labels, i, h, name) => {
+        for (const q of qs) {
+          const v = histogramQuantile(q[i]!, h);
+          this.#quantileNaNInfo(h, v, name, e.args[0]!);
+          out.add(setLabel(labels, label, formatOpenMetricsFloat(q[i]!)), true, i, v);
         }
-        const ls = setLabel(labels, label, formatOpenMetricsFloat(q[i]!));
-        const key = labelsKey(ls);
-        let s = out.get(key);
-        if (s === undefined) {
-          s = newStepSeries(ls, g.n, true);
-          out.set(key, s);
-        } else if (s.present[i] === 1) {
-          throw executionError('vector cannot contain metrics with the same labelset');
+      },
+      (labels, i, buckets) => {
+        for (const q of qs) {
+          const res = bucketQuantile(q[i]!, buckets.map((b) => ({ ...b })));
+          if (res.forcedMonotonic) {
+            this.#o.annotations.info(
+              'input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile)',
+              e.args[0]!.pos,
+            );
+          }
+          out.add(setLabel(labels, label, formatOpenMetricsFloat(q[i]!)), true, i, res.value);
         }
-        s.values[i] = res.value;
-        s.present[i] = 1;
-      }
-    });
-    return [...out.values()];
+      },
+    );
+    return out.result();
   }
 
   histogramFraction(e: Call, g: Grid): StepSeries[] {
     const lower = this.scalarArg(e.args[0]!, g);
     const upper = this.scalarArg(e.args[1]!, g);
-    const vec = this.vectorArg(e.args[2]!, g);
-    const out = new Map<string, StepSeries>();
-    this.#classicBuckets(vec, e.args[2]!, g, (labels, _drop, i, buckets) => {
-      const key = labelsKey(labels);
-      let s = out.get(key);
-      if (s === undefined) {
-        s = newStepSeries(labels, g.n, true);
-        out.set(key, s);
-      }
-      s.values[i] = bucketFraction(lower[i]!, upper[i]!, buckets);
-      s.present[i] = 1;
-    });
-    return [...out.values()];
+    const vec = this.vectorArgAll(e.args[2]!, g);
+    const out = new SeriesCollector(g.n);
+    this.#eachHistogram(
+      vec,
+      e.args[2]!,
+      g,
+      (labels, i, h, name) => {
+        if (h.sum !== h.sum) {
+          this.#o.annotations.info(`input to histogram_fraction has NaN observations, which are excluded from all fractions for metric name ${JSON.stringify(name)}`, e.args[2]!.pos);
+        }
+        out.add(labels, true, i, histogramFraction(lower[i]!, upper[i]!, h));
+      },
+      (labels, i, buckets) => out.add(labels, true, i, bucketFraction(lower[i]!, upper[i]!, buckets)),
+    );
+    return out.result();
   }
 
   /** The time the first selector under e reads at for evaluation time t (following subqueries' and its own @/offset). */
@@ -871,6 +1124,9 @@ export class Evaluator {
     // Info series at each step, valued with their sample timestamps.
     const infoSteps: StepSeries[] = [];
     for (const c of candidates) {
+      if (c.histograms !== undefined && c.histograms.timestamps.length > 0) {
+        throw executionError(`info metrics must be float series, got native histograms for ${labelsString(c.labels)}`);
+      }
       const r = newStepSeries(c.labels, g.n);
       let j = -1;
       for (let i = 0; i < g.n; i++) {
@@ -957,15 +1213,20 @@ export class Evaluator {
     let at: number | undefined;
     let anchored = false;
     let smoothed = false;
+    let stats = false;
     if (marg.kind === 'MatrixSelector') {
       const vs = marg.vectorSelector;
+      stats = this.#statsSelectors.has(vs);
       anchored = !!vs.anchored;
       smoothed = !!vs.smoothed;
       if (anchored && !ANCHORED_SAFE.includes(f)) throw executionError(`anchored modifier can only be used with: ${ANCHORED_SAFE.join(', ')} - not with ${f}`);
       if (smoothed && !SMOOTHED_SAFE.includes(f)) throw executionError(`smoothed modifier can only be used with: ${SMOOTHED_SAFE.join(', ')} - not with ${f}`);
       series = (this.#o.data.get(vs) ?? []).map((s) => {
         const c = withoutStale(s);
-        return { labels: c.labels, dropName: false, timestamps: c.timestamps, values: c.values };
+        const rs: RangeSeries = { labels: c.labels, dropName: false, timestamps: c.timestamps, values: c.values };
+        if (c.hists !== undefined) rs.hists = c.hists;
+        if (c.startTimestamps !== undefined) rs.startTimestamps = c.startTimestamps;
+        return rs;
       });
       range = this.rangeOf(marg);
       offset = this.offsetOf(vs);
@@ -1002,6 +1263,9 @@ export class Evaluator {
       let any = false;
       let lo = 0;
       let hi = 0;
+      const hs = s.hists;
+      const metricName = getLabel(s.labels, METRIC_NAME);
+      const notes = { warn: (t: string) => this.#o.annotations.warn(t, e.args[mi]!.pos), info: (t: string) => this.#o.annotations.info(t, e.args[mi]!.pos) };
       for (let i = 0; i < g.n; i++) {
         const t = gridTime(g, i);
         const end = (at ?? t) - offset;
@@ -1016,7 +1280,17 @@ export class Evaluator {
           const a = upperBound(s.timestamps, start - lb);
           const b = upperBound(s.timestamps, smoothed ? end + lb : end);
           if (b <= a) continue;
-          v = extendedKernel(f, s.timestamps.subarray(a, b), s.values.subarray(a, b), start, end, range, smoothed);
+          if (hs !== undefined) {
+            const res = this.#extendedHistogram(f, s.timestamps.subarray(a, b), s.values.subarray(a, b), hs.slice(a, b), start, end, range, smoothed, metricName, notes);
+            if (res === undefined) continue;
+            if (typeof res !== 'number') {
+              setHist(r, i, res);
+              total++;
+              any = true;
+              continue;
+            }
+            v = res;
+          } else v = extendedKernel(f, s.timestamps.subarray(a, b), s.values.subarray(a, b), start, end, range, smoothed);
         } else {
           if (at !== undefined || i === 0) {
             lo = upperBound(s.timestamps, start);
@@ -1027,7 +1301,20 @@ export class Evaluator {
             while (hi < s.timestamps.length && s.timestamps[hi]! <= end) hi++;
           }
           if (hi <= lo) continue;
-          v = kernel(s.timestamps, s.values, lo, hi, ctx);
+          const sts = s.startTimestamps;
+          if (sts !== undefined && hs === undefined && ST_FUNCS.has(f)) {
+            v = f === 'resets' ? stFloatResets(s.timestamps, s.values, sts, lo, hi) : f === 'irate' || f === 'idelta' ? stFloatInstant(f, s.timestamps, s.values, sts, lo, hi) : stFloatRate(f, s.timestamps, s.values, sts, lo, hi, ctx, metricName, notes);
+          } else if (hs !== undefined) {
+            const res = histogramRangeKernel(f, s.timestamps, s.values, stats ? rehintedWindow(hs, lo, hi) : hs, lo, hi, ctx, kernel, metricName, notes, sts);
+            if (res === undefined) continue;
+            if (typeof res !== 'number') {
+              setHist(r, i, res);
+              total++;
+              any = true;
+              continue;
+            }
+            v = res;
+          } else v = kernel(s.timestamps, s.values, lo, hi, ctx);
         }
         if (v === undefined) continue;
         r.values[i] = v;
@@ -1037,7 +1324,7 @@ export class Evaluator {
       }
       if (!any) continue;
       out.push(r);
-      if (f === 'rate' || f === 'increase') {
+      if ((f === 'rate' || f === 'increase') && (hs === undefined || r.hists === undefined)) {
         const name = getLabel(s.labels, METRIC_NAME);
         if (name !== '' && !COUNTER_SUFFIXES.some((x) => name.endsWith(x))) {
           this.#o.annotations.info(`metric might not be a counter, name does not end in _total/_sum/_count/_bucket: ${JSON.stringify(name)}`, e.args[mi]!.pos);
@@ -1111,7 +1398,12 @@ function broadcast(v: EvalValue, n: number): EvalValue {
     kind: 'vector',
     series: v.series
       .filter((s) => s.present[0] === 1)
-      .map((s) => ({ labels: s.labels, dropName: s.dropName, values: new Float64Array(n).fill(s.values[0]!), present: new Uint8Array(n).fill(1) })),
+      .map((s) => {
+        const r: StepSeries = { labels: s.labels, dropName: s.dropName, values: new Float64Array(n).fill(s.values[0]!), present: new Uint8Array(n).fill(1) };
+        const h = s.hists?.[0];
+        if (h !== undefined) r.hists = new Array(n).fill(h);
+        return r;
+      }),
   };
 }
 
@@ -1161,23 +1453,76 @@ export function upperBound(ts: Float64Array, t: number): number {
   return lo;
 }
 
-function withoutStale(s: SeriesSamples): SeriesSamples {
+/** A series' float and histogram samples merged into one timeline (hists aligned, undefined for floats). */
+export interface Points {
+  labels: Labels;
+  timestamps: Float64Array;
+  values: Float64Array;
+  hists?: (FloatHistogram | undefined)[];
+  /** Start timestamps aligned with timestamps (0 = unknown), when any is known. */
+  startTimestamps?: Float64Array;
+}
+
+const unified = new WeakMap<SeriesSamples, Points>();
+
+/** Merges a selected series' histogram samples into its float timeline (float-only series pass through). */
+export function unify(s: SeriesSamples): Points {
+  const h = s.histograms;
+  if (h === undefined || h.timestamps.length === 0) return s;
+  const hit = unified.get(s);
+  if (hit !== undefined) return hit;
+  const n = s.timestamps.length + h.timestamps.length;
+  const ts = new Float64Array(n);
+  const vs = new Float64Array(n);
+  const hs: (FloatHistogram | undefined)[] = new Array(n);
+  const fst = s.startTimestamps;
+  const hst = h.startTimestamps;
+  const sts = fst !== undefined || hst !== undefined ? new Float64Array(n) : undefined;
+  let a = 0;
+  let b = 0;
+  for (let k = 0; k < n; k++) {
+    if (b >= h.timestamps.length || (a < s.timestamps.length && s.timestamps[a]! <= h.timestamps[b]!)) {
+      ts[k] = s.timestamps[a]!;
+      if (sts !== undefined) sts[k] = fst?.[a] ?? 0;
+      vs[k] = s.values[a++]!;
+    } else {
+      ts[k] = h.timestamps[b]!;
+      if (sts !== undefined) sts[k] = hst?.[b] ?? 0;
+      hs[k] = h.values[b++]!;
+    }
+  }
+  const p: Points = { labels: s.labels, timestamps: ts, values: vs, hists: hs };
+  if (sts !== undefined) p.startTimestamps = sts;
+  unified.set(s, p);
+  return p;
+}
+
+function withoutStale(s0: SeriesSamples): Points {
+  const s = unify(s0);
   let stale = 0;
   for (let i = 0; i < s.values.length; i++) {
     const v = s.values[i]!;
-    if (v !== v && isStaleNaN(v)) stale++;
+    if (v !== v && isStaleNaN(v) && s.hists?.[i] === undefined) stale++;
   }
   if (stale === 0) return s;
   const ts = new Float64Array(s.values.length - stale);
   const vs = new Float64Array(s.values.length - stale);
+  const hs: (FloatHistogram | undefined)[] | undefined = s.hists !== undefined ? new Array(ts.length) : undefined;
+  const sts = s.startTimestamps !== undefined ? new Float64Array(ts.length) : undefined;
   let k = 0;
   for (let i = 0; i < s.values.length; i++) {
     const v = s.values[i]!;
-    if (v !== v && isStaleNaN(v)) continue;
+    const h = s.hists?.[i];
+    if (h === undefined && v !== v && isStaleNaN(v)) continue;
     ts[k] = s.timestamps[i]!;
+    if (hs !== undefined) hs[k] = h;
+    if (sts !== undefined) sts[k] = s.startTimestamps![i]!;
     vs[k++] = v;
   }
-  return { labels: s.labels, timestamps: ts, values: vs };
+  const out: Points = { labels: s.labels, timestamps: ts, values: vs };
+  if (sts !== undefined) out.startTimestamps = sts;
+  if (hs !== undefined && hs.some((x) => x !== undefined)) out.hists = hs;
+  return out;
 }
 
 function interpolate(t1: number, y1: number, t2: number, y2: number, t: number, isCounter: boolean): number {
@@ -1315,3 +1660,49 @@ export function parseGoFloat(s: string): number | undefined {
 }
 
 
+
+/** -h: every count negated; the result can only be a gauge. */
+function negated(h: FloatHistogram): FloatHistogram {
+  const r = h.copy().mul(-1);
+  r.hint = 'gauge';
+  return r;
+}
+
+/** h with the hint a reset-detecting read gives it after prev. */
+function rehinted(h: FloatHistogram, prev: FloatHistogram): FloatHistogram {
+  const c = h.copy();
+  c.hint = h.detectReset(prev) ? 'reset' : 'not_reset';
+  return c;
+}
+
+/** The window [lo, hi) of hs as a reset-detecting read sees it (the first point has no predecessor). */
+function rehintedWindow(hs: (FloatHistogram | undefined)[], lo: number, hi: number): (FloatHistogram | undefined)[] {
+  const out = hs.slice();
+  for (let k = lo + 1; k < hi; k++) {
+    const h = hs[k];
+    const p = hs[k - 1];
+    if (h !== undefined && p !== undefined && h.hint === 'unknown') out[k] = rehinted(h, p);
+  }
+  return out;
+}
+
+/**
+ * A histogram as a subquery step: the same sample can repeat over steps or steps can
+ * skip samples, so a stored reset/not_reset hint says nothing about its neighbours.
+ */
+function forSubquery(h: FloatHistogram | undefined): FloatHistogram | undefined {
+  if (h === undefined || h.hint === 'unknown' || h.hint === 'gauge') return h;
+  const c = h.copy();
+  c.hint = 'unknown';
+  return c;
+}
+
+/** A smoothed selector's float value at t from the points [lo, hi) around it. */
+function smoothedFloatAt(ts: Float64Array, vs: Float64Array, lo: number, hi: number, t: number): number | undefined {
+  let k = lo;
+  while (k < hi && ts[k]! < t) k++;
+  if (k < hi && ts[k] === t) return vs[k]!;
+  if (k > lo && k < hi) return vs[k - 1]! + ((vs[k]! - vs[k - 1]!) * (t - ts[k - 1]!)) / (ts[k]! - ts[k - 1]!);
+  if (k > lo) return vs[k - 1]!;
+  return undefined;
+}

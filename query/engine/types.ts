@@ -4,6 +4,7 @@
  * flags), so no object is created per sample.
  */
 import type { Labels } from '../model/labels.ts';
+import type { FloatHistogram } from './histogram/float-histogram.ts';
 
 /** The evaluation times start, start+step, ..., end (n of them). */
 export interface Grid {
@@ -31,6 +32,11 @@ export interface StepSeries {
   present: Uint8Array;
   /** Timestamps of the samples picked by a vector selector (only for timestamp()). */
   sampleTs?: Float64Array;
+  /**
+   * Native-histogram values: where hists[i] is set (and present[i] is 1) the step holds
+   * that histogram instead of values[i]. Absent for float-only series.
+   */
+  hists?: (FloatHistogram | undefined)[];
 }
 
 /** A series of raw points (range vector): matrix selectors and subqueries. */
@@ -39,6 +45,10 @@ export interface RangeSeries {
   dropName: boolean;
   timestamps: Float64Array;
   values: Float64Array;
+  /** Histogram points, aligned with timestamps (undefined entries are float points). */
+  hists?: (FloatHistogram | undefined)[];
+  /** Start timestamps of the points (ms, 0 = unknown); only straight from a matrix selector. */
+  startTimestamps?: Float64Array;
 }
 
 export type EvalValue =
@@ -49,4 +59,46 @@ export type EvalValue =
 
 export function newStepSeries(labels: Labels, n: number, dropName = false): StepSeries {
   return { labels, dropName, values: new Float64Array(n), present: new Uint8Array(n) };
+}
+
+/** True when step i of s holds a native histogram. */
+export function isHist(s: StepSeries, i: number): boolean {
+  return s.hists !== undefined && s.hists[i] !== undefined;
+}
+
+/**
+ * The series of vec with their histogram samples removed (functions and operators
+ * that only take floats ignore histograms); float-only series are returned as they are.
+ * Calls onDrop for every series that lost a histogram sample.
+ */
+export function floatsOnly(vec: StepSeries[], onDrop?: (s: StepSeries) => void): StepSeries[] {
+  let changed = false;
+  const out: StepSeries[] = [];
+  for (const s of vec) {
+    if (s.hists === undefined) {
+      out.push(s);
+      continue;
+    }
+    const present = Uint8Array.from(s.present);
+    let any = false;
+    let dropped = false;
+    for (let i = 0; i < present.length; i++) {
+      if (s.hists[i] !== undefined) {
+        if (present[i] === 1) dropped = true;
+        present[i] = 0;
+      } else if (present[i] === 1) any = true;
+    }
+    if (dropped) onDrop?.(s);
+    changed = true;
+    if (any) out.push({ labels: s.labels, dropName: s.dropName, values: s.values, present, ...(s.sampleTs !== undefined ? { sampleTs: s.sampleTs } : {}) });
+  }
+  return changed ? out : vec;
+}
+
+/** Sets step i of s to histogram h (allocating the hists column on first use). */
+export function setHist(s: StepSeries, i: number, h: FloatHistogram): void {
+  if (s.hists === undefined) s.hists = new Array(s.present.length);
+  s.hists[i] = h;
+  s.values[i] = 0;
+  s.present[i] = 1;
 }

@@ -4,12 +4,18 @@
  */
 import type { Labels } from '../model/labels.ts';
 import { formatFloat } from './format.ts';
+import type { FloatHistogram } from './histogram/float-histogram.ts';
+import { histogramJson } from './histogram/json.ts';
+import type { PromJsonHistogram } from './histogram/json.ts';
 
 export interface VectorSample {
   labels: Labels;
   /** Evaluation timestamp in ms. */
   timestamp: number;
+  /** The float value (0 when histogram is set). */
   value: number;
+  /** Set when the sample is a native histogram. */
+  histogram?: FloatHistogram;
 }
 
 /** One series of a matrix result; timestamps (ms) and values are columns of equal length. */
@@ -17,6 +23,8 @@ export interface MatrixSeries {
   labels: Labels;
   timestamps: Float64Array;
   values: Float64Array;
+  /** Native-histogram points, apart from the float points (like Prometheus's `histograms` field). */
+  histograms?: { timestamps: Float64Array; values: FloatHistogram[] };
 }
 
 export interface ScalarResult {
@@ -69,7 +77,11 @@ export function toPrometheusJson(r: QueryResult): PromJsonData {
     case 'vector':
       return {
         resultType: 'vector',
-        result: r.result.map((s) => ({ metric: metricObject(s.labels), value: [msToSeconds(s.timestamp), formatFloat(s.value)] })),
+        result: r.result.map((s) =>
+          s.histogram !== undefined
+            ? { metric: metricObject(s.labels), histogram: [msToSeconds(s.timestamp), histogramJson(s.histogram)] as [number, PromJsonHistogram] }
+            : { metric: metricObject(s.labels), value: [msToSeconds(s.timestamp), formatFloat(s.value)] },
+        ),
       };
     case 'matrix':
       return {
@@ -77,7 +89,11 @@ export function toPrometheusJson(r: QueryResult): PromJsonData {
         result: r.result.map((s) => {
           const values: PromJsonPoint[] = new Array(s.timestamps.length);
           for (let i = 0; i < s.timestamps.length; i++) values[i] = [msToSeconds(s.timestamps[i]!), formatFloat(s.values[i]!)];
-          return { metric: metricObject(s.labels), values };
+          const h = s.histograms;
+          if (h === undefined || h.timestamps.length === 0) return { metric: metricObject(s.labels), values };
+          const histograms: [number, PromJsonHistogram][] = [];
+          for (let i = 0; i < h.timestamps.length; i++) histograms.push([msToSeconds(h.timestamps[i]!), histogramJson(h.values[i]!)]);
+          return values.length > 0 ? { metric: metricObject(s.labels), values, histograms } : { metric: metricObject(s.labels), histograms };
         }),
       };
   }

@@ -1,3 +1,4 @@
+import type { FloatHistogram } from '../engine/histogram/float-histogram.ts';
 import type { Labels } from './labels.ts';
 
 /** Timestamps are integer milliseconds since the epoch throughout the project. */
@@ -14,6 +15,20 @@ export interface SeriesSamples {
   labels: Labels;
   timestamps: Float64Array;
   values: Float64Array;
+  /**
+   * Native-histogram samples of the series in the same range, sorted by timestamp
+   * (absent when it has none). A timestamp holds either a float or a histogram.
+   */
+  histograms?: HistogramSamples;
+  /** Start timestamps of the float samples (ms; 0 = unknown); absent when none is known. */
+  startTimestamps?: Float64Array;
+}
+
+export interface HistogramSamples {
+  timestamps: Float64Array;
+  values: FloatHistogram[];
+  /** Start timestamps of the histogram samples (ms; 0 = unknown); absent when none is known. */
+  startTimestamps?: Float64Array;
 }
 
 /** Prometheus's staleness marker: a NaN with this exact bit pattern. */

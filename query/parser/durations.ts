@@ -72,6 +72,9 @@ function seconds(d: DurationExpr, ctx: DurationContext): number {
  * converts). Throws RangeError on division/modulo by zero or when out of range.
  */
 export function evalDurationExpr(d: DurationExpr, ctx: DurationContext): number {
+  // A plain literal is an exact integer duration: going through float seconds would
+  // turn 1001ms into 1000.9999999999999 ms and truncate it to 1000.
+  if (d.kind === 'number' && Number.isInteger(d.ms)) return d.ms === 0 ? 0 : d.ms;
   const s = seconds(d, ctx);
   if (Number.isNaN(s) || Math.abs(s) > 9.223372036854775e18) throw new RangeError('duration is out of range');
   const ms = Math.trunc(s * 1000);

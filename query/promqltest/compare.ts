@@ -4,6 +4,12 @@ import { compareLabels, formatLabels, labelsKey } from '../model/labels.ts';
 import { isStaleNaN } from '../model/samples.ts';
 import type { MatrixSeries, QueryResult, VectorSample } from '../engine/values.ts';
 import type { SeriesDescription } from './series-desc.ts';
+import type { FloatHistogram } from '../engine/histogram/float-histogram.ts';
+import { formatHistogramLiteral } from '../engine/histogram/literal.ts';
+
+function sampleText(s: VectorSample): string {
+  return s.histogram !== undefined ? formatHistogramLiteral(s.histogram) : String(s.value);
+}
 
 const MIN_NORMAL = 2.2250738585072014e-308;
 const EPSILON = 1e-6;
@@ -33,19 +39,24 @@ function fmt(ls: Labels): string {
 export function compareVector(result: VectorSample[], expected: ExpectedSeries[], ordered: boolean): string | undefined {
   for (const e of expected) {
     if (e.desc.values.length !== 1) return `expected series ${fmt(e.desc.labels)} must have exactly one value for an instant query`;
-    if (e.desc.values[0]!.kind === 'histogram') return `expected a native histogram for ${fmt(e.desc.labels)}: native histograms not supported yet`;
   }
   if (result.length !== expected.length) {
-    return `expected ${expected.length} samples, got ${result.length}: [${result.map((s) => `${fmt(s.labels)} ${s.value}`).join(', ')}]`;
+    return `expected ${expected.length} samples, got ${result.length}: [${result.map((s) => `${fmt(s.labels)} ${sampleText(s)}`).join(', ')}]`;
   }
   const byKey = new Map<string, number>();
   expected.forEach((e, i) => byKey.set(labelsKey(e.desc.labels), i));
   for (let k = 0; k < result.length; k++) {
     const s = result[k]!;
     const idx = byKey.get(labelsKey(s.labels));
-    if (idx === undefined) return `unexpected sample ${fmt(s.labels)} ${s.value}`;
+    if (idx === undefined) return `unexpected sample ${fmt(s.labels)} ${sampleText(s)}`;
     if (ordered && idx !== k) return `sample ${fmt(s.labels)} at position ${k + 1}, expected at ${idx + 1}`;
     const ev = expected[idx]!.desc.values[0]!;
+    if (ev.kind === 'histogram' || s.histogram !== undefined) {
+      if (ev.kind !== 'histogram') return `value of ${fmt(s.labels)}: expected ${ev.kind === 'float' ? ev.value : ev.kind}, got histogram ${formatHistogramLiteral(s.histogram!)}`;
+      if (s.histogram === undefined) return `value of ${fmt(s.labels)}: expected histogram ${ev.text}, got float ${s.value}`;
+      if (!s.histogram.equals(ev.h, floatEq, ev.hintWritten)) return `value of ${fmt(s.labels)}: expected ${formatHistogramLiteral(ev.h)}, got ${formatHistogramLiteral(s.histogram)}`;
+      continue;
+    }
     const want = ev.kind === 'float' ? ev.value : NaN;
     if (ev.kind !== 'float' || !floatEq(want, s.value)) return `value of ${fmt(s.labels)}: expected ${want}, got ${s.value}`;
   }
@@ -68,12 +79,18 @@ export function compareMatrix(result: MatrixSeries[], expected: ExpectedSeries[]
     if (e === undefined) return `unexpected series ${fmt(s.labels)}`;
     const wantT: number[] = [];
     const wantV: number[] = [];
+    const wantHT: number[] = [];
+    const wantH: { h: FloatHistogram; hintWritten: boolean }[] = [];
     for (let i = 0; i < e.desc.values.length; i++) {
       const v = e.desc.values[i]!;
       const t = start + i * step;
       if (v.kind === 'omitted') continue;
       if (t > end) return `expected point for ${fmt(s.labels)} at ${t} is after the end ${end}`;
-      if (v.kind === 'histogram') return `expected a native histogram for ${fmt(s.labels)}: native histograms not supported yet`;
+      if (v.kind === 'histogram') {
+        wantHT.push(t);
+        wantH.push(v);
+        continue;
+      }
       wantT.push(t);
       wantV.push(v.kind === 'float' ? v.value : NaN);
     }
@@ -83,6 +100,16 @@ export function compareMatrix(result: MatrixSeries[], expected: ExpectedSeries[]
     for (let i = 0; i < wantT.length; i++) {
       if (wantT[i] !== s.timestamps[i]) return `series ${fmt(s.labels)}: point ${i} at ${s.timestamps[i]}, expected at ${wantT[i]}`;
       if (!floatEq(wantV[i]!, s.values[i]!)) return `series ${fmt(s.labels)}: at ${wantT[i]} expected ${wantV[i]}, got ${s.values[i]}`;
+    }
+    const hts = s.histograms?.timestamps ?? new Float64Array(0);
+    const hvs = s.histograms?.values ?? [];
+    if (wantHT.length !== hts.length) {
+      return `series ${fmt(s.labels)}: expected ${wantHT.length} histogram points, got ${hts.length} (${[...hts].map((t, i) => `${formatHistogramLiteral(hvs[i]!)}@${t}`).join(' ')})`;
+    }
+    for (let i = 0; i < wantHT.length; i++) {
+      if (wantHT[i] !== hts[i]) return `series ${fmt(s.labels)}: histogram point ${i} at ${hts[i]}, expected at ${wantHT[i]}`;
+      const w = wantH[i]!;
+      if (!hvs[i]!.equals(w.h, floatEq, w.hintWritten)) return `series ${fmt(s.labels)}: at ${wantHT[i]} expected ${formatHistogramLiteral(w.h)}, got ${formatHistogramLiteral(hvs[i]!)}`;
     }
   }
   return undefined;

@@ -3,7 +3,8 @@
  * blocks of load / clear / eval commands separated by empty or comment lines.
  */
 import type { SeriesDescription } from './series-desc.ts';
-import { parseDuration, parseSeriesDescription, parseSeriesNumber, unquote } from './series-desc.ts';
+import { parseDuration, parseSeriesDescription, parseSeriesNumber, parseStartOffsets, unquote } from './series-desc.ts';
+import { labelsKey } from '../model/labels.ts';
 
 export interface LoadCommand {
   kind: 'load';
@@ -11,7 +12,7 @@ export interface LoadCommand {
   stepMs: number;
   withNhcb: boolean;
   series: SeriesDescription[];
-  /** Lines carrying start timestamps (`metric@st ...`), which we do not store. */
+  /** Lines carrying start timestamps (`metric@st ...`); their offsets go to the next series' startOffsets. */
   startTimestampLines: number;
 }
 
@@ -94,13 +95,29 @@ export function parseScript(text: string): Script {
       const m = /^(load|load_with_nhcb)\s+(\S+)$/.exec(first);
       if (!m) throw new SyntaxError(`line ${lineNo}: invalid load command ${JSON.stringify(first)}`);
       const cmd: LoadCommand = { kind: 'load', line: lineNo, stepMs: parseDuration(m[2]!), withNhcb: m[1] === 'load_with_nhcb', series: [], startTimestampLines: 0 };
+      let pending: { labels: SeriesDescription['labels']; offsets: (number | undefined)[] } | undefined;
       while (i < lines.length && lines[i] !== '') {
         const l = lines[i]!;
         const tok = l.split(/\s+/)[0]!;
-        if (tok.endsWith('@st')) cmd.startTimestampLines++;
-        else cmd.series.push(parseSeriesDescription(l));
+        if (pending !== undefined && tok.endsWith('@st')) throw new SyntaxError(`line ${lineNo}: start timestamp line not followed by its series`);
+        if (tok.endsWith('@st')) {
+          cmd.startTimestampLines++;
+          const desc = parseSeriesDescription(tok.slice(0, -3));
+          pending = { labels: desc.labels, offsets: parseStartOffsets(l.slice(tok.length)) };
+        } else {
+          const desc = parseSeriesDescription(l);
+          if (pending !== undefined) {
+            if (labelsKey(pending.labels) !== labelsKey(desc.labels) || pending.offsets.length !== desc.values.length) {
+              throw new SyntaxError(`line ${lineNo}: start timestamp line does not match its series`);
+            }
+            desc.startOffsets = pending.offsets;
+            pending = undefined;
+          }
+          cmd.series.push(desc);
+        }
         i++;
       }
+      if (pending !== undefined) throw new SyntaxError(`line ${lineNo}: start timestamp line not followed by its series`);
       commands.push(cmd);
       continue;
     }

@@ -4,13 +4,21 @@
  */
 import type { Label, Labels } from '../model/labels.ts';
 import { sortLabels } from '../model/labels.ts';
+import type { FloatHistogram } from '../engine/histogram/float-histogram.ts';
+import { parseHistogramLiteral } from '../engine/histogram/literal.ts';
 
 /** One expanded position of a value sequence. */
-export type SeriesValue = { kind: 'float'; value: number } | { kind: 'stale' } | { kind: 'omitted' } | { kind: 'histogram'; text: string };
+export type SeriesValue =
+  | { kind: 'float'; value: number }
+  | { kind: 'stale' }
+  | { kind: 'omitted' }
+  | { kind: 'histogram'; text: string; h: FloatHistogram; hintWritten: boolean };
 
 export interface SeriesDescription {
   labels: Labels;
   values: SeriesValue[];
+  /** Start-timestamp offsets (ms, relative to each sample) from a `metric@st` line; undefined = none. */
+  startOffsets?: (number | undefined)[];
 }
 
 const DURATION_RE = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
@@ -225,10 +233,25 @@ export function parseValues(s: string): SeriesValue[] {
       continue;
     }
     if (item.startsWith('{{')) {
-      const hm = /^(\{\{.*?\}\})(?:[+-]\{\{.*?\}\})?(?:x(\d+))?$/.exec(item);
+      const hm = /^(\{\{.*?\}\})(?:([+-])(\{\{.*?\}\}))?(?:x(\d+))?$/.exec(item);
       if (!hm) throw new SyntaxError(`invalid histogram item ${JSON.stringify(item)}`);
-      const times = hm[2] === undefined ? 1 : Number(hm[2]) + 1;
-      for (let k = 0; k < times; k++) out.push({ kind: 'histogram', text: hm[1]! });
+      const times = hm[4] === undefined ? 1 : Number(hm[4]) + 1;
+      const start = parseHistogramLiteral(hm[1]!);
+      if (hm[2] === undefined) {
+        for (let k = 0; k < times; k++) out.push({ kind: 'histogram', text: hm[1]!, h: start.h, hintWritten: start.hintWritten });
+        continue;
+      }
+      const inc = parseHistogramLiteral(hm[3]!);
+      let cur = start.h;
+      for (let k = 0; k < times; k++) {
+        if (k > 0) {
+          if (cur.schema > inc.h.schema && !cur.usesCustomBuckets()) throw new SyntaxError(`histogram expansion in ${JSON.stringify(item)} has a finer schema than its increment`);
+          cur = cur.copy();
+          if (hm[2] === '+') cur.add(inc.h);
+          else cur.sub(inc.h);
+        }
+        out.push({ kind: 'histogram', text: item, h: cur, hintWritten: inc.hintWritten });
+      }
       continue;
     }
     const em = EXPANSION_RE.exec(item);
@@ -256,4 +279,42 @@ export function parseValues(s: string): SeriesValue[] {
 export function parseSeriesDescription(line: string): SeriesDescription {
   const { labels, rest } = parseLabelsPart(line.trim());
   return { labels, values: parseValues(rest) };
+}
+
+const ST_UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60000, h: 3600000, d: 86400000, w: 604800000, y: 31536000000 };
+
+/** One signed offset of a start-timestamp line: `-30s`, `-59999ms`, `+1m`, `0`. */
+function parseOffset(s: string): number {
+  const m = /^([+-]?)(\d+)(ms|[smhdwy])?$/.exec(s);
+  if (!m) throw new SyntaxError(`invalid start timestamp offset ${JSON.stringify(s)}`);
+  const v = Number(m[2]) * (m[3] === undefined ? 1000 : ST_UNIT_MS[m[3]]!);
+  return m[1] === '-' ? -v : v;
+}
+
+/** The items of a start-timestamp line (FORMAT.md §3.1): `_`, `_xN`, `d`, `dxN`, `d+exN`, `d-exN`. */
+export function parseStartOffsets(s: string): (number | undefined)[] {
+  const out: (number | undefined)[] = [];
+  for (const item of s.trim().split(/\s+/)) {
+    if (item === '') continue;
+    if (item === '_') {
+      out.push(undefined);
+      continue;
+    }
+    const om = /^_x(\d+)$/.exec(item);
+    if (om) {
+      for (let k = 0; k < Number(om[1]); k++) out.push(undefined);
+      continue;
+    }
+    const m = /^([+-]?\d+(?:ms|[smhdwy])?)(?:([+-])(\d+(?:ms|[smhdwy])?))?(?:x(\d+))?$/.exec(item);
+    if (!m) throw new SyntaxError(`invalid start timestamp item ${JSON.stringify(item)}`);
+    let cur = parseOffset(m[1]!);
+    const d = m[2] === undefined ? 0 : (m[2] === '-' ? -1 : 1) * parseOffset(m[3]!);
+    const n = m[4] === undefined ? 0 : Number(m[4]);
+    out.push(cur);
+    for (let k = 0; k < n; k++) {
+      cur += d;
+      out.push(cur);
+    }
+  }
+  return out;
 }

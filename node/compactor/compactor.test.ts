@@ -1,0 +1,185 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { labelsFromObject, labelsKey, type Labels } from '../../query/model/labels.ts';
+import { newMatcher } from '../../query/model/matchers.ts';
+import { FakeClock } from '../core/clock.ts';
+import { encodeXorChunk } from '../chunk/xor.ts';
+import { listAll } from '../store/bucket.ts';
+import { ChunkStore, type ChunkToWrite } from '../store/chunk-store.ts';
+import { LevelDbChunkIndex } from '../store/index-backends.ts';
+import { LocalBucket } from '../store/local-bucket.ts';
+import { Compactor } from './compactor.ts';
+import { MARKER_PREFIX } from './deletion-markers.ts';
+
+const STEP = 15_000;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+/** A multiple of 24 h: windows and index buckets start here. */
+const BASE = 19_700 * DAY;
+const ALL = { start: BASE - 30 * DAY, end: BASE + 30 * DAY };
+const ANY = [newMatcher('=~', '__name__', '.+')];
+
+interface Env {
+  dir: string;
+  clock: FakeClock;
+  bucket: LocalBucket;
+  index: LevelDbChunkIndex;
+  /** Three writers (one per "replica"), sharing bucket and index but not their caches. */
+  writers: ChunkStore[];
+}
+
+async function withEnv(fn: (env: Env) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'compactor-test-'));
+  const clock = new FakeClock(BASE + 10 * DAY);
+  const bucket = new LocalBucket({ dir: join(dir, 'bucket'), fsync: false });
+  const index = new LevelDbChunkIndex({ dir: join(dir, 'index') }, { clock });
+  await index.start();
+  const writers = [0, 1, 2].map(() => new ChunkStore({}, { bucket, index, clock }));
+  try {
+    await fn({ dir, clock, bucket, index, writers });
+  } finally {
+    await index.stop();
+    await bucket.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function seriesLabels(i: number, extra: Record<string, string> = {}): Labels {
+  return labelsFromObject({ __name__: `metric_${i % 3}`, instance: `host-${i}`, ...extra });
+}
+
+/** `n` samples from `from`, cut into chunks of `cut` samples (a replica's flush pattern). */
+function chunksOf(labels: Labels, from: number, n: number, cut: number, value: (k: number) => number): ChunkToWrite[] {
+  const out: ChunkToWrite[] = [];
+  for (let o = 0; o < n; o += cut) {
+    const ts: number[] = [];
+    const vs: number[] = [];
+    for (let k = o; k < Math.min(n, o + cut); k++) {
+      ts.push(from + k * STEP);
+      vs.push(value(k));
+    }
+    out.push({ labels, chunkBytes: encodeXorChunk(ts, vs).copyBytes(), minT: ts[0]!, maxT: ts[ts.length - 1]! });
+  }
+  return out;
+}
+
+async function snapshot(store: ChunkStore, tenant: string): Promise<string[]> {
+  const sel = await store.querier(tenant).select(ANY, ALL);
+  return sel.map((s) => `${labelsKey(s.labels)} ${[...s.timestamps].join(',')} ${[...s.values].join(',')}`);
+}
+
+async function chunkObjects(env: Env, tenant: string): Promise<string[]> {
+  return listAll(env.bucket, `${tenant}/chunks/`);
+}
+
+test('compaction turns replicas\' small overlapping chunks into one chunk per window, same answers, deletion after the grace period', async () => {
+  await withEnv(async (env) => {
+    const { writers, clock, index } = env;
+    const SERIES = 12;
+    for (let i = 0; i < SERIES; i++) {
+      const labels = seriesLabels(i);
+      for (let w = 0; w < 3; w++) {
+        // Replica w cuts every 40 + 13w samples (and so across window boundaries too: chunks are split there by the ingester, here by hand).
+        const cut = 40 + 13 * w;
+        for (let win = 0; win < 2; win++) {
+          const chunks = chunksOf(labels, BASE + win * 2 * HOUR, 480, cut, (k) => i * 10_000 + win * 480 + k);
+          await writers[w]!.putChunks('team-a', chunks);
+        }
+      }
+    }
+    const before = await snapshot(writers[0]!, 'team-a');
+    assert.equal(before.length, SERIES);
+    const objectsBefore = await chunkObjects(env, 'team-a');
+
+    const grace = 30 * 60_000;
+    const compactor = new Compactor({ gracePeriodMs: grace, intervalMs: DAY }, { store: writers[0]!, bucket: env.bucket, clock });
+    const r1 = await compactor.runOnce();
+    assert.equal(r1.tenants, 1);
+    assert.equal(r1.seriesCompacted, SERIES);
+    assert.equal(r1.chunksOut, SERIES * 2, 'one chunk per series and window');
+    assert.equal(r1.chunksIn, objectsBefore.length);
+    assert.equal(r1.duplicateSamples, SERIES * 2 * 480 * 2, 'two replicas\' copies dropped');
+    assert.deepEqual(await snapshot(writers[1]!, 'team-a'), before, 'identical answers after compaction');
+    const ids = await index.lookupSeries('team-a', [], ALL.start, ALL.end);
+    const chunks = await index.chunksFor('team-a', ids.map((s) => s.seriesId), ALL.start, ALL.end);
+    for (const list of chunks.values()) {
+      assert.equal(list.length, 2);
+      for (const c of list) assert.equal(c.samples, 480);
+    }
+
+    // Nothing is deleted before the grace period ends, even by further runs.
+    assert.equal((await chunkObjects(env, 'team-a')).length, objectsBefore.length + SERIES * 2);
+    clock.tick(grace - 1);
+    const r2 = await compactor.runOnce();
+    assert.equal(r2.objectsDeleted, 0);
+    assert.equal(r2.chunksOut, 0, 'compacted windows are left alone');
+    for (const key of objectsBefore) assert.ok(await env.bucket.exists(key), `${key} still exists`);
+
+    // Meanwhile a replica flushes one of the replaced chunks again: it must survive the deletion.
+    const again = chunksOf(seriesLabels(0), BASE, 480, 40, (k) => k)[0]!;
+    await writers[2]!.putChunks('team-a', [again]);
+    clock.tick(1);
+    const r3 = await compactor.runOnce();
+    assert.equal(r3.objectsDeleted, objectsBefore.length - 1);
+    assert.equal(r3.objectsKeptReferenced, 1);
+    // ...and this run folds the re-flushed chunk into the compacted one, marking it for deletion in turn.
+    assert.equal(r3.chunksIn, 2);
+    assert.equal(r3.chunksOut, 1);
+    assert.equal((await chunkObjects(env, 'team-a')).length, SERIES * 2 + 1);
+    assert.equal((await listAll(env.bucket, MARKER_PREFIX)).length, 1);
+    assert.deepEqual(await snapshot(writers[0]!, 'team-a'), before, 'identical answers after deletion');
+
+    clock.tick(grace);
+    const r4 = await compactor.runOnce();
+    assert.equal(r4.objectsDeleted, 1);
+    assert.equal(r4.chunksOut, 0);
+    assert.equal((await chunkObjects(env, 'team-a')).length, SERIES * 2);
+    assert.deepEqual(await listAll(env.bucket, MARKER_PREFIX), []);
+    assert.deepEqual(await snapshot(writers[0]!, 'team-a'), before);
+  });
+});
+
+test('retention deletes only the configured tenant\'s old data; tenants never see each other\'s chunks', async () => {
+  await withEnv(async (env) => {
+    const { writers, clock, index } = env;
+    const now = clock.now(); // BASE + 10 days
+    for (const tenant of ['team-a', 'team-b', 'team-c']) {
+      for (const at of [BASE, now - 2 * HOUR]) {
+        const chunks = [0, 1].flatMap((i) => chunksOf(seriesLabels(i, { owner: tenant }), at, 120, 120, (k) => k));
+        await writers[0]!.putChunks(tenant, chunks);
+      }
+    }
+    const grace = 60_000;
+    const compactor = new Compactor(
+      { gracePeriodMs: grace, retentionMs: 0, retentionPerTenantMs: { 'team-a': 3 * DAY, 'team-c': 3 * DAY } },
+      { store: writers[0]!, bucket: env.bucket, clock, ownsTenant: (t) => t !== 'team-c' },
+    );
+    const r = await compactor.runOnce();
+    assert.equal(r.tenants, 2, 'team-c belongs to another compactor');
+    assert.equal(r.retentionChunks, 2);
+    assert.equal(r.chunksOut, 0, 'one chunk per window: nothing to compact');
+
+    const oldRange = { start: BASE - HOUR, end: BASE + DAY - 1 };
+    const sel = async (tenant: string, range: { start: number; end: number }) => writers[1]!.querier(tenant).select(ANY, range);
+    assert.equal((await sel('team-a', oldRange)).length, 0, 'team-a old data left the index');
+    assert.equal((await sel('team-a', { start: now - DAY, end: now })).length, 2, 'team-a recent data stays');
+    assert.equal((await sel('team-b', oldRange)).length, 2, 'team-b has no retention');
+    assert.equal((await sel('team-c', oldRange)).length, 2, 'team-c is not owned here');
+    for (const tenant of ['team-a', 'team-b', 'team-c']) {
+      for (const s of await sel(tenant, ALL)) assert.equal(s.labels.find((l) => l.name === 'owner')!.value, tenant, `${tenant} sees only its own series`);
+    }
+    assert.deepEqual(await index.labelValues('team-b', 'owner', [], ALL.start, ALL.end), ['team-b']);
+
+    // Objects: kept for the grace period, then deleted.
+    assert.equal((await chunkObjects(env, 'team-a')).length, 4);
+    clock.tick(grace);
+    const r2 = await compactor.runOnce();
+    assert.equal(r2.objectsDeleted, 2);
+    assert.equal((await chunkObjects(env, 'team-a')).length, 2);
+    assert.equal((await chunkObjects(env, 'team-b')).length, 4);
+    assert.equal((await chunkObjects(env, 'team-c')).length, 4);
+  });
+});

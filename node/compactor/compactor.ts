@@ -1,0 +1,283 @@
+/**
+ * The compactor role: per tenant it owns, every intervalMs,
+ *  1. retention: drops index buckets older than the tenant's retention
+ *     (ChunkIndex.deleteBefore) and marks the freed objects for deletion;
+ *  2. compaction: for each series and aligned window (windowMs) holding two or more
+ *     chunks (replicas that cut at different points, idle flushes, restarts), merges
+ *     their samples (one per timestamp), writes them as one new chunk, then removes
+ *     the old chunks' index rows and marks their objects for deletion;
+ *  3. deletion: objects whose marker's grace period is over are deleted, unless the
+ *     index names them again (an ingester re-flushed the same bytes meanwhile).
+ *
+ * Order of writes (new object + index rows, marker, index deletion) means a crash at
+ * any point leaves the data readable: at worst duplicates (deduped by queries and
+ * the next run) or an orphaned object.
+ */
+import { SystemClock, type Clock } from '../core/clock.ts';
+import { Service } from '../core/service.ts';
+import { encodeXorChunk, XorIterator } from '../chunk/xor.ts';
+import type { Bucket } from '../store/bucket.ts';
+import type { ChunkIndex, ChunkRef, SeriesRef } from '../store/chunk-index.ts';
+import { mergeSampleColumns, type SampleColumns } from '../store/chunk-querier.ts';
+import { ChunkStore, type ChunkToWrite } from '../store/chunk-store.ts';
+import { mapLimit } from '../store/map-limit.ts';
+import { TenantBucket } from '../store/tenant-bucket.ts';
+import { defaultCompactorConfig, validateCompactorConfig, type CompactorConfig } from './config.ts';
+import { deadlineOfKey, MARKER_PREFIX, readMarker, writeMarker } from './deletion-markers.ts';
+import type { Labels } from '../../query/model/labels.ts';
+
+/** The XOR chunk header counts samples in 16 bits. */
+const MAX_CHUNK_SAMPLES = 65_535;
+
+export interface CompactionResult {
+  tenants: number;
+  /** Series with at least one window rewritten. */
+  seriesCompacted: number;
+  chunksIn: number;
+  chunksOut: number;
+  /** Duplicate samples dropped while merging (replicas' copies). */
+  duplicateSamples: number;
+  markersWritten: number;
+  objectsDeleted: number;
+  /** Objects kept because the index references them again. */
+  objectsKeptReferenced: number;
+  /** Chunks freed by retention (deleted after the grace period). */
+  retentionChunks: number;
+}
+
+export interface CompactorDeps {
+  store: ChunkStore;
+  /** The raw bucket the store writes into (not tenant-scoped): markers live beside the tenants. */
+  bucket: Bucket;
+  clock?: Clock;
+  /** Cluster sharding: whether this node compacts the tenant. @default () => true */
+  ownsTenant?: (tenant: string) => boolean;
+  /** Retention in ms for a tenant (0 = forever). @default config.retentionPerTenantMs[tenant] ?? config.retentionMs */
+  retentionFor?: (tenant: string) => number;
+}
+
+function emptyResult(): CompactionResult {
+  return { tenants: 0, seriesCompacted: 0, chunksIn: 0, chunksOut: 0, duplicateSamples: 0, markersWritten: 0, objectsDeleted: 0, objectsKeptReferenced: 0, retentionChunks: 0 };
+}
+
+export class Compactor extends Service {
+  readonly config: CompactorConfig;
+  #store: ChunkStore;
+  #index: ChunkIndex;
+  #bucket: Bucket;
+  #clock: Clock;
+  #owns: (tenant: string) => boolean;
+  #retentionFor: (tenant: string) => number;
+  #timer: { cancel(): void } | null = null;
+  #running: Promise<CompactionResult> | null = null;
+  #lastResult: CompactionResult | null = null;
+  #lastError = '';
+  #runs = 0;
+
+  constructor(config: Partial<CompactorConfig>, deps: CompactorDeps) {
+    super('compactor');
+    this.config = { ...defaultCompactorConfig(), ...config };
+    validateCompactorConfig(this.config);
+    this.#store = deps.store;
+    this.#index = deps.store.index;
+    this.#bucket = deps.bucket;
+    this.#clock = deps.clock ?? new SystemClock();
+    this.#owns = deps.ownsTenant ?? (() => true);
+    this.#retentionFor = deps.retentionFor ?? ((t) => this.config.retentionPerTenantMs[t] ?? this.config.retentionMs);
+  }
+
+  /** Installs the cluster's ownership test (the ring), replacing the default "own every tenant". */
+  setOwnsTenant(fn: (tenant: string) => boolean): void {
+    this.#owns = fn;
+  }
+
+  protected async starting(): Promise<void> {
+    if (this.config.enabled) this.#arm();
+  }
+
+  protected async stopping(): Promise<void> {
+    this.#timer?.cancel();
+    this.#timer = null;
+    await this.#running?.catch(() => undefined);
+  }
+
+  #arm(): void {
+    this.#timer = this.#clock.setTimeout(() => {
+      this.#timer = null;
+      void this.runOnce()
+        .catch(() => undefined)
+        .finally(() => {
+          if (this.state === 'running') this.#arm();
+        });
+    }, this.config.intervalMs);
+  }
+
+  stats(): { runs: number; lastError: string; last: CompactionResult | null } {
+    return { runs: this.#runs, lastError: this.#lastError, last: this.#lastResult };
+  }
+
+  /** One full pass over every owned tenant; concurrent calls share the running pass. */
+  runOnce(): Promise<CompactionResult> {
+    if (this.#running !== null) return this.#running;
+    const p = this.#run().finally(() => {
+      this.#running = null;
+    });
+    this.#running = p;
+    return p;
+  }
+
+  async #run(): Promise<CompactionResult> {
+    this.#runs++;
+    const res = emptyResult();
+    try {
+      // Deletions first: a chunk this run takes out of the index is never deleted in the same run,
+      // so a query that read its index row moments ago still finds the object.
+      await this.#deleteDue(res);
+      for (const tenant of await this.#index.listTenants()) {
+        if (!this.#owns(tenant)) continue;
+        res.tenants++;
+        await this.#retention(tenant, res);
+        await this.compactTenant(tenant, res);
+      }
+      this.#lastResult = res;
+      this.#lastError = '';
+      return res;
+    } catch (err) {
+      this.#lastError = (err as Error)?.message ?? String(err);
+      throw err;
+    }
+  }
+
+  async #retention(tenant: string, res: CompactionResult): Promise<void> {
+    const retention = this.#retentionFor(tenant);
+    if (!(retention > 0)) return;
+    const now = this.#clock.now();
+    const freed = await this.#index.deleteBefore(tenant, now - retention);
+    if (freed.length === 0) return;
+    res.retentionChunks += freed.length;
+    await writeMarker(this.#bucket, tenant, now + this.config.gracePeriodMs, 'retention', freed);
+    res.markersWritten++;
+  }
+
+  /** Compacts one tenant (every index bucket, every series). */
+  async compactTenant(tenant: string, res: CompactionResult = emptyResult()): Promise<CompactionResult> {
+    for (const bucket of await this.#index.timeBuckets(tenant)) {
+      const series = await this.#index.lookupSeries(tenant, [], bucket.start, bucket.end);
+      const batches: SeriesRef[][] = [];
+      for (let i = 0; i < series.length; i += this.config.seriesBatchSize) batches.push(series.slice(i, i + this.config.seriesBatchSize));
+      await mapLimit(batches, this.config.concurrency, (batch) => this.#compactBatch(tenant, batch, bucket.start, bucket.end, res));
+    }
+    return res;
+  }
+
+  async #compactBatch(tenant: string, batch: readonly SeriesRef[], start: number, end: number, res: CompactionResult): Promise<void> {
+    const chunks = await this.#index.chunksFor(tenant, batch.map((s) => s.seriesId), start, end);
+    const windowMs = this.config.windowMs;
+    const groups: { labels: Labels; refs: ChunkRef[] }[] = [];
+    for (const s of batch) {
+      const list = chunks.get(s.seriesId);
+      if (list === undefined || list.length < 2) continue;
+      // A chunk is handled in the index bucket its first sample falls in, never twice.
+      const byWindow = new Map<number, ChunkRef[]>();
+      for (const ref of list) {
+        if (ref.minT < start) continue;
+        const w = Math.floor(ref.minT / windowMs);
+        const g = byWindow.get(w);
+        if (g === undefined) byWindow.set(w, [ref]);
+        else g.push(ref);
+      }
+      for (const g of byWindow.values()) if (g.length >= 2) groups.push({ labels: s.labels, refs: g });
+    }
+    if (groups.length === 0) return;
+    const allRefs = groups.flatMap((g) => g.refs);
+    const fetched = await this.#store.getChunks(tenant, allRefs, undefined, { cache: false });
+    const bytesOf = new Map<ChunkRef, Uint8Array>();
+    for (const f of fetched) bytesOf.set(f.ref, f.bytes);
+    const writes: ChunkToWrite[] = [];
+    const seriesSeen = new Set<string>();
+    for (const g of groups) {
+      let inSamples = 0;
+      const parts: SampleColumns[] = g.refs.map((ref) => {
+        const it = new XorIterator(bytesOf.get(ref)!);
+        const ts = new Float64Array(it.count);
+        const vs = new Float64Array(it.count);
+        const n = it.readInto(ts, vs, 0);
+        inSamples += n;
+        return { timestamps: ts.subarray(0, n), values: vs.subarray(0, n) };
+      });
+      // Replicas' chunks overlap: order by first sample so the merge keeps one sample per timestamp.
+      parts.sort((a, b) => (a.timestamps[0] ?? 0) - (b.timestamps[0] ?? 0));
+      const merged = mergeSampleColumns(parts);
+      const n = merged.timestamps.length;
+      res.duplicateSamples += inSamples - n;
+      for (let o = 0; o < n; o += MAX_CHUNK_SAMPLES) {
+        const ts = merged.timestamps.subarray(o, Math.min(n, o + MAX_CHUNK_SAMPLES));
+        const vs = merged.values.subarray(o, Math.min(n, o + MAX_CHUNK_SAMPLES));
+        const c = encodeXorChunk(ts, vs);
+        writes.push({ labels: g.labels, chunkBytes: c.copyBytes(), minT: ts[0]!, maxT: ts[ts.length - 1]! });
+      }
+      seriesSeen.add(g.refs[0]!.seriesId);
+    }
+    // 1. the merged chunks (objects, then index rows)
+    const put = await this.#store.putChunks(tenant, writes);
+    const newIds = new Set(put.refs.map((r) => `${r.seriesId}/${r.id}`));
+    // An input identical to an output (already compacted, plus a duplicate) stays.
+    const replaced = allRefs.filter((r) => !newIds.has(`${r.seriesId}/${r.id}`));
+    res.chunksIn += allRefs.length;
+    res.chunksOut += writes.length;
+    res.seriesCompacted += seriesSeen.size;
+    if (replaced.length === 0) return;
+    // 2. the marker, so the objects are deleted even if we crash right after 3.
+    await writeMarker(this.#bucket, tenant, this.#clock.now() + this.config.gracePeriodMs, 'compacted', replaced);
+    res.markersWritten++;
+    // 3. the old index rows: new queries read only the merged chunks from now on.
+    await this.#index.deleteChunks(tenant, replaced);
+  }
+
+  /** Deletes the objects of every marker whose grace period is over, then the marker. */
+  async #deleteDue(res: CompactionResult): Promise<void> {
+    const now = this.#clock.now();
+    const due: string[] = [];
+    for await (const key of this.#bucket.list(MARKER_PREFIX)) {
+      if (deadlineOfKey(key) > now) break; // keys are in deadline order
+      due.push(key);
+    }
+    for (const key of due) {
+      const m = await readMarker(this.#bucket, key);
+      if (m === undefined) continue;
+      if (!this.#owns(m.tenant)) continue;
+      const tb = new TenantBucket(this.#bucket, m.tenant);
+      // Re-referenced chunks: an ingester flushed the same bytes again after the compaction.
+      const bySeries = new Map<string, { min: number; max: number }>();
+      for (const c of m.chunks) {
+        const r = bySeries.get(c.seriesId);
+        if (r === undefined) bySeries.set(c.seriesId, { min: c.minT, max: c.maxT });
+        else {
+          r.min = Math.min(r.min, c.minT);
+          r.max = Math.max(r.max, c.maxT);
+        }
+      }
+      const referenced = new Set<string>();
+      const ids = [...bySeries.keys()];
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (const r of bySeries.values()) {
+        lo = Math.min(lo, r.min);
+        hi = Math.max(hi, r.max);
+      }
+      if (ids.length > 0) {
+        const still = await this.#index.chunksFor(m.tenant, ids, lo, hi);
+        for (const [sid, list] of still) for (const r of list) referenced.add(`${sid}/${r.id}`);
+      }
+      await mapLimit(m.chunks, 16, async (c) => {
+        if (referenced.has(`${c.seriesId}/${c.id}`)) {
+          res.objectsKeptReferenced++;
+          return;
+        }
+        await tb.delete(ChunkStore.chunkKey(c));
+        res.objectsDeleted++;
+      });
+      await this.#bucket.delete(key);
+    }
+  }
+}

@@ -1,0 +1,57 @@
+/** Configuration of the compactor: coalescing store chunks, deleting replaced ones, retention. */
+
+export interface CompactorConfig {
+  /** Run the compactor role on this node (in a cluster each tenant is compacted by the node that owns it on the ring). @default true */
+  enabled: boolean;
+  /** Time between compaction runs (the first one starts one interval after start). @default 1800000 (30 min) */
+  intervalMs: number;
+  /**
+   * Chunks replaced by compaction (or freed by retention) are deleted from the bucket only this long
+   * after they left the index, so queries already running never miss an object. Keep it above
+   * store.chunks.recentChunksTtlMs. @default 1800000 (30 min)
+   */
+  gracePeriodMs: number;
+  /** Store retention for every tenant: index buckets entirely older than now − retention are deleted. 0 keeps data forever. @default 0 */
+  retentionMs: number;
+  /** Per-tenant retention overriding retentionMs, keyed by tenant ID (0 = forever). @default {} */
+  retentionPerTenantMs: Record<string, number>;
+  /**
+   * Chunks are coalesced per aligned window of this width: every window of a series holding two or
+   * more chunks (replicas' copies, idle flushes, restarts) is rewritten as one deduplicated chunk.
+   * Keep it equal to ingester.chunkWindowMs and a divisor of store.index.bucketPeriodMs. @default 7200000 (2 h)
+   */
+  windowMs: number;
+  /** Series compacted per batch (one chunksFor index call, one putChunks call). @default 500 */
+  seriesBatchSize: number;
+  /** Batches in flight at once. @default 4 */
+  concurrency: number;
+}
+
+export function defaultCompactorConfig(): CompactorConfig {
+  return {
+    enabled: true,
+    intervalMs: 1_800_000,
+    gracePeriodMs: 1_800_000,
+    retentionMs: 0,
+    retentionPerTenantMs: {},
+    windowMs: 7_200_000,
+    seriesBatchSize: 500,
+    concurrency: 4,
+  };
+}
+
+/** Throws RangeError naming the first invalid option. */
+export function validateCompactorConfig(c: CompactorConfig, path = 'compactor'): void {
+  const int = (key: string, v: unknown, min: number) => {
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) throw new RangeError(`Invalid config: "${path}.${key}" must be an integer >= ${min}: got ${JSON.stringify(v)}`);
+  };
+  if (typeof c.enabled !== 'boolean') throw new RangeError(`Invalid config: "${path}.enabled" must be true or false: got ${JSON.stringify(c.enabled)}`);
+  int('intervalMs', c.intervalMs, 1);
+  int('gracePeriodMs', c.gracePeriodMs, 0);
+  int('retentionMs', c.retentionMs, 0);
+  int('windowMs', c.windowMs, 1);
+  int('seriesBatchSize', c.seriesBatchSize, 1);
+  int('concurrency', c.concurrency, 1);
+  if (typeof c.retentionPerTenantMs !== 'object' || c.retentionPerTenantMs === null) throw new RangeError(`Invalid config: "${path}.retentionPerTenantMs" must be a mapping of tenant to ms`);
+  for (const [t, v] of Object.entries(c.retentionPerTenantMs)) int(`retentionPerTenantMs.${t}`, v, 0);
+}

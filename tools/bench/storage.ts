@@ -1,0 +1,263 @@
+/**
+ * Long-term storage benchmark (in-process: Ingester → Flusher → ChunkStore → Compactor,
+ * local bucket + the embedded index in a temp dir). Ingests `--series` series ×
+ * `--samples` samples at 15 s (default 100,000 × 240 = one hour), times a 1-hour range
+ * query over `--query-series` series from memory, flushes everything, drops it from
+ * memory, compacts, times the same query from the store, and prints ONE JSON line:
+ *   bytesPerSample      object bytes in the bucket after compaction / samples
+ *   objectsWritten      bucket puts during flush + compaction (chunks and markers)
+ *   storeRequestsPerMillionSamples  bucket calls (put/get/head/exists/delete/list) per 1e6 samples
+ *   indexRowsWrittenPerMillionSamples, indexReadsPerMillionSamples
+ *   queryMemoryMs / queryStoreColdMs / queryStoreMs  the same 1 h select: from the head, from the store
+ *                       with an empty chunk cache, and again (chunks cached, index read again)
+ * Flags: --series N --samples N --query-series N --fsync (bucket fsync; off by default to keep the run short).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { labelsFromObject, type Labels } from '../../query/model/labels.ts';
+import { newMatcher } from '../../query/model/matchers.ts';
+import type { SeriesSamples } from '../../query/model/samples.ts';
+import { FakeClock } from '../../node/core/clock.ts';
+import { Ingester, type PushSeries } from '../../node/ingester/ingester.ts';
+import type { Bucket, BucketSupports, ObjectInfo, PutOptions } from '../../node/store/bucket.ts';
+import { ChunkStore } from '../../node/store/chunk-store.ts';
+import { LocalBucket } from '../../node/store/local-bucket.ts';
+import { createChunkIndex } from '../../node/store/store-factory.ts';
+import { defaultStoreConfig } from '../../node/store/config.ts';
+import { Flusher } from '../../node/flush/flusher.ts';
+import { Compactor } from '../../node/compactor/compactor.ts';
+
+function flag(name: string, def: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+}
+
+const SERIES = flag('series', 100_000);
+const SAMPLES = flag('samples', 240);
+const QUERY_SERIES = Math.min(SERIES, flag('query-series', 10_000));
+const FSYNC = process.argv.includes('--fsync');
+const STEP = 15_000;
+const PER_PUSH = 8; // samples per series per push (a remote-write batch)
+const SERIES_PER_PUSH = 5_000;
+const TENANT = 'bench';
+const WINDOW = 7_200_000;
+/** The hour starts on a 2 h window boundary, like most of a real day's hours do not: the worst case is a split window. */
+const START = 1_750_003_200_000 - (1_750_003_200_000 % WINDOW);
+
+/** Counts every bucket call. */
+class CountingBucket implements Bucket {
+  readonly calls = { put: 0, get: 0, getRange: 0, head: 0, exists: 0, delete: 0, list: 0 };
+  bytesPut = 0;
+  #inner: Bucket;
+  constructor(inner: Bucket) {
+    this.#inner = inner;
+  }
+  get supports(): BucketSupports {
+    return this.#inner.supports;
+  }
+  put(key: string, bytes: Uint8Array, options?: PutOptions): Promise<void> {
+    this.calls.put++;
+    this.bytesPut += bytes.length;
+    return this.#inner.put(key, bytes, options);
+  }
+  get(key: string): Promise<Uint8Array | undefined> {
+    this.calls.get++;
+    return this.#inner.get(key);
+  }
+  getRange(key: string, offset: number, length: number): Promise<Uint8Array | undefined> {
+    this.calls.getRange++;
+    return this.#inner.getRange(key, offset, length);
+  }
+  head(key: string): Promise<ObjectInfo | undefined> {
+    this.calls.head++;
+    return this.#inner.head(key);
+  }
+  exists(key: string): Promise<boolean> {
+    this.calls.exists++;
+    return this.#inner.exists(key);
+  }
+  delete(key: string): Promise<void> {
+    this.calls.delete++;
+    return this.#inner.delete(key);
+  }
+  list(prefix: string): AsyncIterable<string> {
+    this.calls.list++;
+    return this.#inner.list(prefix);
+  }
+  close(): Promise<void> {
+    return this.#inner.close();
+  }
+  total(): number {
+    let n = 0;
+    for (const v of Object.values(this.calls)) n += v;
+    return n;
+  }
+}
+
+/** Deterministic PRNG (mulberry32). */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    let t = (s = (s + 0x6d2b79f5) >>> 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A node-exporter-like mix (VALUE_MIX): most series of a real target are constant or
+ * change rarely (info metrics, sizes, idle devices); the rest are counters and gauges.
+ */
+const VALUE_MIX = '45% constant, 15% changing in 2% of scrapes, 20% integer counters, 10% float counters (2 decimals), 10% gauges (random walk, 2 decimals)';
+function makeValueGen(i: number): () => number {
+  const r = rng(i + 1);
+  const kind = i % 20;
+  if (kind < 9) {
+    const v = kind % 3 === 0 ? 1 : Math.floor(r() * 1e10);
+    return () => v;
+  }
+  if (kind < 12) {
+    let v = Math.floor(r() * 1e6);
+    return () => (r() < 0.02 ? (v += Math.floor(r() * 100)) : v);
+  }
+  if (kind < 16) {
+    const rate = Math.floor(r() * 200);
+    let v = Math.floor(r() * 1e9);
+    return () => (v += rate === 0 ? 0 : Math.floor(r() * rate * 30));
+  }
+  if (kind < 18) {
+    let v = Math.round(r() * 1e5 * 100) / 100;
+    return () => (v = Math.round((v + r() * 15) * 100) / 100);
+  }
+  let v = r() * 1000;
+  return () => (v = Math.round((v + (r() - 0.5) * 10) * 100) / 100);
+}
+
+function labelsOf(i: number): Labels {
+  return labelsFromObject({
+    __name__: `bench_metric_${i % 50}`,
+    instance: `host-${Math.floor(i / 50)}:9100`,
+    job: 'node',
+    shard: String(i % Math.max(1, Math.round(SERIES / QUERY_SERIES))),
+  });
+}
+
+function countSamples(sel: SeriesSamples[]): number {
+  let n = 0;
+  for (const s of sel) n += s.timestamps.length;
+  return n;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'frank-bench-storage-'));
+  const clock = new FakeClock(START + SAMPLES * STEP);
+  const bucket = new CountingBucket(new LocalBucket({ dir: join(dir, 'bucket'), fsync: FSYNC }));
+  const storeCfg = defaultStoreConfig(dir);
+  const index = createChunkIndex(storeCfg.index, { clock });
+  await index.start();
+  const store = new ChunkStore(storeCfg.chunks, { bucket, index, clock });
+  const ingester = new Ingester({ dataDir: join(dir, 'wal'), clock, checkpointIntervalMs: 0, checkpointRecords: 0, checkpointBytes: 0, checkpointOnStop: false, gcIntervalMs: 0 });
+  await ingester.start();
+  const flusher = new Flusher({ checkPeriodMs: 86_400_000 }, { ingester, store, clock });
+  await flusher.start();
+  const compactor = new Compactor({ gracePeriodMs: 0, intervalMs: 86_400_000 }, { store, bucket, clock });
+  const out: Record<string, unknown> = { valueMix: VALUE_MIX, series: SERIES, samplesPerSeries: SAMPLES, querySeries: QUERY_SERIES, bucketFsync: FSYNC, index: storeCfg.index.backend };
+  try {
+    // 1. ingest
+    const labels = Array.from({ length: SERIES }, (_, i) => labelsOf(i));
+    const gens = Array.from({ length: SERIES }, (_, i) => makeValueGen(i));
+    let t0 = performance.now();
+    for (let from = 0; from < SAMPLES; from += PER_PUSH) {
+      const n = Math.min(PER_PUSH, SAMPLES - from);
+      const ts = Array.from({ length: n }, (_, k) => START + (from + k) * STEP);
+      for (let s0 = 0; s0 < SERIES; s0 += SERIES_PER_PUSH) {
+        const batch: PushSeries[] = [];
+        for (let i = s0; i < Math.min(SERIES, s0 + SERIES_PER_PUSH); i++) {
+          const g = gens[i]!;
+          const vs = new Float64Array(n);
+          for (let k = 0; k < n; k++) vs[k] = g();
+          batch.push({ labels: labels[i]!, timestamps: ts, values: vs });
+        }
+        await ingester.push(TENANT, batch);
+      }
+    }
+    const samples = SERIES * SAMPLES;
+    out.ingestSeconds = +((performance.now() - t0) / 1000).toFixed(1);
+    out.ingestSamplesPerSec = Math.round(samples / ((performance.now() - t0) / 1000));
+
+    // 2. the query from memory
+    const matchers = [newMatcher('=', 'shard', '0')];
+    const range = { start: START, end: START + SAMPLES * STEP - 1 };
+    await ingester.querier(TENANT).select(matchers, range); // warm-up
+    t0 = performance.now();
+    const mem = await ingester.querier(TENANT).select(matchers, range);
+    out.queryMemoryMs = Math.round(performance.now() - t0);
+    const memSamples = countSamples(mem);
+
+    // 3. flush, drop from memory
+    t0 = performance.now();
+    const before = bucket.total();
+    const putsBefore = bucket.calls.put;
+    const flushed = await flusher.flushAll();
+    await flusher.dropAllFlushed();
+    out.flushSeconds = +((performance.now() - t0) / 1000).toFixed(1);
+    out.chunksFlushed = flushed.chunks;
+    out.seriesLeftInMemory = ingester.stats().series;
+
+    // 4. compact (grace 0: the second run deletes what the first replaced)
+    t0 = performance.now();
+    const c1 = await compactor.runOnce();
+    clock.tick(1);
+    const c2 = await compactor.runOnce();
+    out.compactSeconds = +((performance.now() - t0) / 1000).toFixed(1);
+    out.chunksBeforeCompaction = c1.chunksIn;
+    out.chunksAfterCompaction = c1.chunksOut;
+    out.objectsDeleted = c1.objectsDeleted + c2.objectsDeleted;
+    out.objectsWritten = bucket.calls.put - putsBefore;
+    const requests = bucket.total() - before;
+    out.storeRequestsPerMillionSamples = Math.round(requests / (samples / 1e6));
+    out.storeRequests = { ...bucket.calls };
+    const istats = (index as unknown as { stats?: { rowsWritten: number; reads: number } }).stats;
+    if (istats) {
+      out.indexRowsWrittenPerMillionSamples = Math.round(istats.rowsWritten / (samples / 1e6));
+      out.indexReadsPerMillionSamples = Math.round(istats.reads / (samples / 1e6));
+    }
+
+    // 5. bytes per sample in the object store
+    let bytes = 0;
+    let objects = 0;
+    for await (const key of bucket.list(`${TENANT}/chunks/`)) {
+      bytes += (await bucket.head(key))!.size;
+      objects++;
+    }
+    out.objectsInStore = objects;
+    out.bytesPerSample = +(bytes / samples).toFixed(3);
+
+    // 6. the same query from the store
+    const sq = store.querier(TENANT);
+    t0 = performance.now();
+    await sq.select(matchers, range); // cold: every chunk read from the bucket
+    out.queryStoreColdMs = Math.round(performance.now() - t0);
+    t0 = performance.now();
+    const fromStore = await sq.select(matchers, range); // warm: chunks from the chunk cache, index read again
+    out.queryStoreMs = Math.round(performance.now() - t0);
+    out.chunkCache = store.cacheStats();
+    out.querySamples = memSamples;
+    out.queryResultsMatch = fromStore.length === mem.length && countSamples(fromStore) === memSamples;
+    out.storeToMemoryRatio = +((out.queryStoreMs as number) / Math.max(1, out.queryMemoryMs as number)).toFixed(1);
+  } finally {
+    await flusher.stop();
+    await ingester.stop();
+    await index.stop();
+    await bucket.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  console.log(JSON.stringify(out));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
