@@ -1305,7 +1305,10 @@ export class Evaluator {
           if (sts !== undefined && hs === undefined && ST_FUNCS.has(f)) {
             v = f === 'resets' ? stFloatResets(s.timestamps, s.values, sts, lo, hi) : f === 'irate' || f === 'idelta' ? stFloatInstant(f, s.timestamps, s.values, sts, lo, hi) : stFloatRate(f, s.timestamps, s.values, sts, lo, hi, ctx, metricName, notes);
           } else if (hs !== undefined) {
-            const res = histogramRangeKernel(f, s.timestamps, s.values, stats ? rehintedWindow(hs, lo, hi) : hs, lo, hi, ctx, kernel, metricName, notes, sts);
+            // Stats reads re-detect resets within the window: hand the kernel a rehinted copy of just that window.
+            const res = stats
+              ? histogramRangeKernel(f, s.timestamps.subarray(lo, hi), s.values.subarray(lo, hi), rehintedWindow(hs, lo, hi), 0, hi - lo, ctx, kernel, metricName, notes, sts?.subarray(lo, hi))
+              : histogramRangeKernel(f, s.timestamps, s.values, hs, lo, hi, ctx, kernel, metricName, notes, sts);
             if (res === undefined) continue;
             if (typeof res !== 'number') {
               setHist(r, i, res);
@@ -1675,12 +1678,12 @@ function rehinted(h: FloatHistogram, prev: FloatHistogram): FloatHistogram {
   return c;
 }
 
-/** The window [lo, hi) of hs as a reset-detecting read sees it (the first point has no predecessor). */
+/** The window [lo, hi) of hs (re-indexed from 0) as a reset-detecting read sees it: the first point has no predecessor. */
 function rehintedWindow(hs: (FloatHistogram | undefined)[], lo: number, hi: number): (FloatHistogram | undefined)[] {
-  const out = hs.slice();
-  for (let k = lo + 1; k < hi; k++) {
-    const h = hs[k];
-    const p = hs[k - 1];
+  const out = hs.slice(lo, hi);
+  for (let k = 1; k < out.length; k++) {
+    const h = out[k];
+    const p = hs[lo + k - 1];
     if (h !== undefined && p !== undefined && h.hint === 'unknown') out[k] = rehinted(h, p);
   }
   return out;

@@ -350,3 +350,10 @@ test('parses every eval expression of the conformance corpus', () => {
   assert.ok(total >= 2000, `only ${total} eval lines found`);
   assert.deepEqual(failures, []);
 });
+
+test('millisecond range literals are exact (1001ms is not read as 1000ms)', () => {
+  const e = parseExpr('metric[1001ms]');
+  assert.equal(e.kind === 'MatrixSelector' && e.range, 1001);
+  const o = parseExpr('metric offset 1001ms');
+  assert.equal(o.kind === 'VectorSelector' && o.offset, 1001);
+});

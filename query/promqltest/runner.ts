@@ -429,7 +429,7 @@ function classify(cmd: EvalCommand, st: FileState, error: string): string {
   const mentions = regexHitsHistogram || names.some((n) => n !== '' && new RegExp(`(^|[^a-zA-Z0-9_:])${n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^a-zA-Z0-9_:]|$)`).test(cmd.expr));
   // Missing annotations in files with native histograms are the "ignored histogram" infos/warnings.
   const missingAnnotation = /expected (info|warn) annotations, got none/.test(error) && st.histogramNames.size > 0;
-  if (st.startTimestamps || /start_timestamp/.test(cmd.expr)) return `start timestamps not supported yet: ${error}`;
+  if (st.startTimestamps || /start_timestamp/.test(cmd.expr)) return `start timestamps: ${error}`;
   if (cmd.expectsHistogram || mentions || missingAnnotation || /native histogram/.test(error) || /histogram_(count|sum|avg|stddev|stdvar)\b/.test(cmd.expr)) {
     if (/\b(anchored|smoothed)\b/.test(cmd.expr)) return `native histograms with anchored/smoothed selectors not implemented: ${error}`;
     if (/<\/|>\//.test(cmd.expr)) return `trim operator on open-ended custom buckets differs: ${error}`;
