@@ -41,6 +41,8 @@ export class XorChunk {
   #minT = 0;
   #t = 0;
   #tDelta = 0;
+  // The last value's halves as int32 (| 0): always a small integer in V8, never a
+  // boxed heap number per chunk as uint32 values above 2^31 would be.
   #vHi = 0;
   #vLo = 0;
   #leading = NO_WINDOW;
@@ -70,8 +72,8 @@ export class XorChunk {
     c.#count = it.count;
     c.#t = it.t;
     c.#tDelta = st.tDelta;
-    c.#vHi = st.vHi;
-    c.#vLo = st.vLo;
+    c.#vHi = st.vHi | 0;
+    c.#vLo = st.vLo | 0;
     c.#leading = st.leading;
     c.#trailing = st.trailing;
     // Drop any bytes past the last sample (old Prometheus versions left one) before resuming.
@@ -101,7 +103,7 @@ export class XorChunk {
   /** True when `v` has the same 64-bit pattern as the last appended value. */
   lastValueIs(v: number): boolean {
     F64[0] = v;
-    return U32[1] === this.#vHi && U32[0] === this.#vLo;
+    return (U32[1]! | 0) === this.#vHi && (U32[0]! | 0) === this.#vLo;
   }
 
   /** The last appended value. */
@@ -155,8 +157,8 @@ export class XorChunk {
       this.#writeValue(hi, lo);
     }
     this.#t = t;
-    this.#vHi = hi;
-    this.#vLo = lo;
+    this.#vHi = hi | 0;
+    this.#vLo = lo | 0;
     const c = n + 1;
     this.#count = c;
     const buf = w.buffer;

@@ -75,6 +75,25 @@ export class ByteWriter {
   }
 
   str(s: string): void {
+    const len = s.length;
+    if (len < 0x80) {
+      // Short ASCII (label names and values, tenants): copy char codes in JS; a native
+      // Buffer.write per string costs more than the copy itself. Length fits one varint byte.
+      this.ensure(len + 1);
+      const b = this.#buf;
+      const p = this.pos + 1;
+      let i = 0;
+      for (; i < len; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        b[p + i] = c;
+      }
+      if (i === len) {
+        b[p - 1] = len;
+        this.pos = p + len;
+        return;
+      }
+    }
     const n = Buffer.byteLength(s);
     this.uvarint(n);
     this.ensure(n);

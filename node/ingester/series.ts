@@ -125,7 +125,17 @@ export class MemSeries {
   }
 
   /** Drops closed chunks entirely before `cutoff`; the whole series when even its newest sample is. Returns true if now empty. */
-  dropBefore(cutoff: number): boolean {
+  dropBefore(cutoff: number, keepUnflushed = false): boolean {
+    if (keepUnflushed) {
+      // Flushing on: only chunks the store acknowledged may go; the rest wait for the flusher.
+      const cl = this.closed;
+      const gone = (c: ClosedChunk) => c.maxT < cutoff && c.flushedAt !== undefined;
+      if (cl !== null && cl.some(gone)) {
+        const keep = cl.filter((c) => !gone(c));
+        this.closed = keep.length === 0 ? null : keep;
+      }
+      return this.empty;
+    }
     if (this.lastT < cutoff) {
       this.closed = null;
       this.head = null;
@@ -149,18 +159,40 @@ export class MemSeries {
     if (h !== null && h.count > 0 && h.maxTime >= start && h.minTime <= end) fn(h.bytes(), h.count, h.minTime, h.maxTime);
   }
 
+  /** An upper bound of the samples in [start, end]: the counts of the chunks overlapping it. */
+  sampleBound(start: number, end: number): number {
+    const cl = this.closed;
+    const h = this.head;
+    let total = h !== null && h.count > 0 && h.maxTime >= start && h.minTime <= end ? h.count : 0;
+    if (cl !== null) for (let i = 0; i < cl.length; i++) if (cl[i]!.maxT >= start && cl[i]!.minT <= end) total += cl[i]!.count;
+    return total;
+  }
+
+  /**
+   * Decodes the samples in [start, end] into the columns from `offset` on (room for
+   * sampleBound(start, end) needed) and returns how many were written. Hot path of
+   * every query: no closures, and the head's byte view is taken once.
+   */
+  readInto(start: number, end: number, ts: Float64Array, vs: Float64Array, offset: number): number {
+    const cl = this.closed;
+    let o = offset;
+    if (cl !== null) {
+      for (let i = 0; i < cl.length; i++) {
+        const c = cl[i]!;
+        if (c.maxT >= start && c.minT <= end) o += new XorIterator(c.bytes).readInto(ts, vs, o, start, end);
+      }
+    }
+    const h = this.head;
+    if (h !== null && h.count > 0 && h.maxTime >= start && h.minTime <= end) o += new XorIterator(h.bytes()).readInto(ts, vs, o, start, end);
+    return o - offset;
+  }
+
   /** Samples in [start, end] as columns. */
   read(start: number, end: number): { timestamps: Float64Array; values: Float64Array } {
-    let total = 0;
-    this.forEachChunk(start, end, (_b, n) => {
-      total += n;
-    });
+    const total = this.sampleBound(start, end);
     let ts = new Float64Array(total);
     let vs = new Float64Array(total);
-    let o = 0;
-    this.forEachChunk(start, end, (b) => {
-      o += new XorIterator(b).readInto(ts, vs, o, start, end);
-    });
+    const o = this.readInto(start, end, ts, vs, 0);
     if (o < total) {
       // Don't pin whole chunks' worth of columns for a narrow range.
       ts = o * 2 < total ? ts.slice(0, o) : ts.subarray(0, o);
@@ -172,16 +204,20 @@ export class MemSeries {
   /** True when the series has at least one sample in [start, end] (checks exact timestamps of edge chunks). */
   hasSamplesIn(start: number, end: number): boolean {
     if (this.lastT < start || this.minTime > end) return false;
-    let found = false;
-    this.forEachChunk(start, end, (b, _n, minT, maxT) => {
-      if (found) return;
-      if (minT >= start || maxT <= end) {
-        found = true; // an endpoint lies inside the range
-        return;
+    const cl = this.closed;
+    if (cl !== null) {
+      for (let i = 0; i < cl.length; i++) {
+        const c = cl[i]!;
+        if (c.maxT < start || c.minT > end) continue;
+        if (c.minT >= start || c.maxT <= end) return true; // an endpoint lies inside the range
+        const it = new XorIterator(c.bytes);
+        if (it.seek(start) && it.t <= end) return true;
       }
-      const it = new XorIterator(b);
-      if (it.seek(start) && it.t <= end) found = true;
-    });
-    return found;
+    }
+    const h = this.head;
+    if (h === null || h.count === 0 || h.maxTime < start || h.minTime > end) return false;
+    if (h.minTime >= start || h.maxTime <= end) return true;
+    const it = new XorIterator(h.bytes());
+    return it.seek(start) && it.t <= end;
   }
 }

@@ -278,7 +278,7 @@ export class TenantHead {
     const dead: number[] = [];
     let minT = Infinity;
     for (const s of this.#byRef.values()) {
-      if (s.dropBefore(cutoff) || s.empty) dead.push(s.ref);
+      if (s.dropBefore(cutoff, this.#cfg.keepUnflushed) || s.empty) dead.push(s.ref);
       else if (s.minTime < minT) minT = s.minTime;
     }
     this.#minT = minT;
