@@ -39,7 +39,14 @@ test('rolling restart of all three nodes under load: no failed write, no lost sa
     await waitFor(async () => (await others[0]!.members()).find((m) => m.name === n.id)?.state === 'left', 5000, () => `${n.id} left gossip`);
     const a0 = acked();
     await waitFor(async () => acked() >= a0 + 10, 10_000, () => `writes while ${n.id} is down (failures: ${failures()})`);
-    for (const w of writers) for (const o of others) assert.deepEqual((await w.missing(o.url)).slice(0, 5), [], `samples missing on ${o.id} while ${n.id} is down`);
+    for (const w of writers) {
+      for (const o of others) {
+        const miss = await w.missing(o.url);
+        assert.equal(w.duplicateSeries, 0, `remote read on ${o.id} returned a series twice`);
+        const ts = miss.length ? Number(/@(\d+)/.exec(miss[0]!)![1]) : 0;
+        assert.deepEqual(miss.slice(0, 3), [], `samples missing on ${o.id} while ${n.id} is down; heads: ${miss.length ? await w.holders(others.map((x) => x.url), ts) : ''}\n${others.map((x) => x.output().slice(-1500)).join('\n----\n')}`);
+      }
+    }
 
     await n.start();
     await cluster.waitRingConverged(nodes.map((x) => x.id));

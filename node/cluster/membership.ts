@@ -65,6 +65,8 @@ export class ClusterMembership {
   #timers = new Set<NodeJS.Timeout>();
   #stopping = false;
   #peersDirty = false;
+  /** Gossip addresses remembered from the last run (peers.json), tried as seeds too. */
+  #savedPeers: string[] = [];
 
   constructor(deps: ClusterMembershipDeps) {
     this.#deps = deps;
@@ -308,8 +310,6 @@ export class ClusterMembership {
     for (const s of [...this.config.seeds, ...this.#savedPeers]) if (s !== self) out.add(s);
     return [...out];
   }
-
-  #savedPeers: string[] = [];
 
   async #joinWithRetry(): Promise<void> {
     this.#savedPeers = await this.#loadPeers();

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify as toYaml } from 'yaml';
 import type { Labels } from '../../query/model/labels.ts';
+import { decodeSelectResponse } from './wire.ts';
 import {
   freePort, labels, remoteRead, remoteWrite, removeDir, REPO_ROOT, spawnChild, tempDir, waitFor,
   type ChildHandle,
@@ -21,7 +22,7 @@ export const FAST_CLUSTER_CONFIG = {
     heartbeatTimeoutMs: 3000,
     observePeriodMs: 200,
     leaveDrainMs: 400,
-    pushTimeoutMs: 1500,
+    pushTimeoutMs: 5000,
     queryTimeoutMs: 5000,
     forgetAfterMs: 0,
   },
@@ -244,6 +245,9 @@ export class TestCluster {
 interface Ack {
   series: number[];
   ts: number;
+  /** Node that acknowledged, and when. */
+  url: string;
+  at: number;
 }
 
 /**
@@ -264,6 +268,8 @@ export class ContinuousWriter {
   #loop: Promise<void> | null = null;
   #intervalMs: number;
   batches = 0;
+  /** Series that the last read returned more than once. */
+  duplicateSeries = 0;
 
   constructor(o: { name: string; series: number; targets: () => string[]; intervalMs?: number }) {
     this.name = o.name;
@@ -297,7 +303,7 @@ export class ContinuousWriter {
       const series = this.#labels.map((l, i) => ({ labels: l, timestamps: [ts], values: [ts * 1000 + i] }));
       try {
         const r = await remoteWrite(url, series);
-        if (r.status >= 200 && r.status < 300) this.acks.push({ series: series.map((_, i) => i), ts });
+        if (r.status >= 200 && r.status < 300) this.acks.push({ series: series.map((_, i) => i), ts, url, at: Date.now() });
         else this.failures.push(`${url} ts=${ts}: ${r.status} ${r.text.slice(0, 300)}`);
       } catch (err) {
         this.failures.push(`${url} ts=${ts}: ${(err as Error).message} ${String((err as Error).cause ?? '')}`);
@@ -324,18 +330,45 @@ export class ContinuousWriter {
   }
 
   async #missing(url: string): Promise<string[]> {
+    // Only writes acknowledged before the read started must be in its answer
+    const acked = this.acks.length;
     const res = await remoteRead(url, [
       { startMs: 0, endMs: Date.now() + 3_600_000, matchers: [{ type: '=', name: 'writer', value: this.name }, { type: '=', name: '__name__', value: 'cluster_test_metric' }] },
     ]);
     const have = new Map<string, Set<number>>();
+    this.duplicateSeries = 0;
     for (const s of res[0]!.series) {
       const idx = s.labels.find((l) => l.name === 'series')!.value;
-      have.set(idx, new Set(Array.from(s.timestamps)));
+      const cur = have.get(idx);
+      if (cur !== undefined) {
+        // One series must come back once: count it, and keep every timestamp so the count shows in messages
+        this.duplicateSeries++;
+        for (const t of s.timestamps) cur.add(t);
+      } else have.set(idx, new Set(Array.from(s.timestamps)));
     }
     const out: string[] = [];
-    for (const a of this.acks) {
-      for (const i of a.series) if (!have.get(String(i))?.has(a.ts)) out.push(`${this.name}/series=${i}@${a.ts}`);
+    for (const a of this.acks.slice(0, acked)) {
+      for (const i of a.series) if (!have.get(String(i))?.has(a.ts)) out.push(`${this.name}/series=${i}@${a.ts} (acknowledged by ${a.url} at ${new Date(a.at).toISOString()})`);
     }
     return out;
+  }
+
+  /** Which of the given nodes hold ts of series 0 in their own head (internal API, no merging): for failure messages. */
+  async holders(urls: readonly string[], ts: number): Promise<string> {
+    const parts = await Promise.all(urls.map(async (u) => {
+      try {
+        const r = await fetch(`${u}/internal/select`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-scope-orgid': 'anonymous' },
+          body: JSON.stringify({ matchers: [['=', 'writer', this.name], ['=', 'series', '0']], start: ts - 1, end: ts + 1 }),
+        });
+        if (r.status !== 200) return `${u}: status ${r.status}`;
+        const got = decodeSelectResponse(new Uint8Array(await r.arrayBuffer()));
+        return `${u}: ${got.some((x) => Array.from(x.timestamps).includes(ts)) ? 'has it' : 'missing'}`;
+      } catch (err) {
+        return `${u}: ${(err as Error).message}`;
+      }
+    }));
+    return parts.join('; ');
   }
 }
