@@ -20,11 +20,34 @@ export interface PushRoutesDeps {
   onReceived?: (tenant: string, samples: number, metadata: number) => void;
 }
 
+/** Long-lived decoding state for WriteRequests received by one node. */
+export interface WriteDecodeCaches {
+  readonly interner: StringInterner;
+  readonly labelsCache: SeriesLabelsCache;
+}
+
+const CACHES_DECORATOR = 'frankWriteDecodeCaches';
+
+/**
+ * The one set of WriteRequest decoding caches of a server, created on first use. The public push route and
+ * the cluster's internal push route must share it: the ingester remembers series by SeriesLabelsCache entry
+ * id (confirmed by array identity), so two caches handing out the same ids for different series would make
+ * it miss and re-hash labels on every push.
+ */
+export function writeDecodeCaches(app: FastifyInstance): WriteDecodeCaches {
+  if (app.hasDecorator(CACHES_DECORATOR)) return (app as unknown as Record<string, WriteDecodeCaches>)[CACHES_DECORATOR]!;
+  const caches: WriteDecodeCaches = {
+    // 2^17 slots (1 MiB of pointers): enough for the label values of ~100k active series.
+    interner: new StringInterner(17),
+    // Known series (same Label bytes as before) skip label decoding and come back as the same arrays.
+    labelsCache: new SeriesLabelsCache(),
+  };
+  app.decorate(CACHES_DECORATOR, caches);
+  return caches;
+}
+
 export function registerPushRoutes(app: FastifyInstance, deps: PushRoutesDeps): void {
-  // 2^17 slots (1 MiB of pointers): enough for the label values of ~100k active series.
-  const interner = new StringInterner(17);
-  // Known series (same Label bytes as before) skip label decoding and come back as the same arrays.
-  const labelsCache = new SeriesLabelsCache();
+  const { interner, labelsCache } = writeDecodeCaches(app);
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
     const tenant = deps.tenantOf(req);
     const body = req.body;
@@ -42,7 +65,7 @@ export function registerPushRoutes(app: FastifyInstance, deps: PushRoutesDeps): 
     const raw = uncompressSnappy(body, deps.maxUncompressedBytes);
     const decoded = decodeWriteRequest(raw, { interner, labelsCache });
     deps.onReceived?.(tenant, decoded.sampleCount, decoded.metadata.length);
-    const outcome = await deps.distributor.push(tenant, decoded);
+    const outcome = await deps.distributor.push(tenant, decoded, body);
     if (outcome.error) throw outcome.error;
     void reply.code(204).send();
   };

@@ -22,7 +22,10 @@ function disconnectSignal(req: FastifyRequest, timeoutMs?: number): AbortSignal 
   const onClose = () => {
     if (!req.raw.complete || !req.raw.socket || req.raw.socket.destroyed) ac.abort(new Error('client disconnected'));
   };
-  req.raw.socket?.once('close', onClose);
+  const socket = req.raw.socket;
+  socket?.once('close', onClose);
+  // Keep-alive sockets serve many requests: drop the listener once this one is answered.
+  req.raw.once('close', () => socket?.removeListener('close', onClose));
   const signals = [ac.signal];
   if (timeoutMs !== undefined) signals.push(AbortSignal.timeout(timeoutMs));
   return signals.length === 1 ? ac.signal : AbortSignal.any(signals);

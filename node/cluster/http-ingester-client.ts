@@ -86,6 +86,15 @@ export class HttpIngesterClient implements IngesterClient {
 
   async push(tenant: string, series: readonly PushSeries[], limits: TenantLimits): Promise<PushResult> {
     const body = this.#opts.bodyCache ? this.#opts.bodyCache.body(series) : compressSnappy(encodeWriteRequest({ series }));
+    return this.#pushBody(tenant, body, limits);
+  }
+
+  /** Sends a remote-write body as received (the distributor checked that every series and sample of it was accepted). */
+  pushRaw(tenant: string, body: Uint8Array, limits: TenantLimits): Promise<PushResult> {
+    return this.#pushBody(tenant, body, limits);
+  }
+
+  async #pushBody(tenant: string, body: Uint8Array, limits: TenantLimits): Promise<PushResult> {
     const res = await this.#call(INTERNAL_PATHS.push, body, 'application/x-protobuf', tenant, this.#opts.pushTimeoutMs, undefined, {
       [LIMITS_HEADER]: encodeLimits(limits),
       'content-encoding': 'snappy',

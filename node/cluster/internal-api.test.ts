@@ -13,6 +13,12 @@ import { newMatcher } from '../../query/model/matchers.ts';
 import { isStaleNaN, staleNaN } from '../../query/model/samples.ts';
 import { buildServer } from '../api/server.ts';
 import { Ingester } from '../ingester/ingester.ts';
+import { Distributor } from '../distributor/distributor.ts';
+import type { IngesterClient, ReplicaRouter, ReplicaSet } from '../distributor/ingester-client.ts';
+import { Overrides } from '../distributor/limits.ts';
+import { compressSnappy, uncompressSnappy } from '../remote/snappy.ts';
+import { decodeWriteRequest } from '../remote/write-request-decoder.ts';
+import { encodeWriteRequest } from '../remote/write-request-encoder.ts';
 import { HttpIngesterClient, newClusterAgent, PushBodyCache } from './http-ingester-client.ts';
 import { registerInternalRoutes } from './internal-routes.ts';
 import { decodeSelectResponse, encodeSelectResponse } from './wire.ts';
@@ -138,4 +144,57 @@ test('PushBodyCache encodes a batch once for all replicas that get the same seri
   const b2 = cache.body([s1]);
   assert.notEqual(b2, b1);
   assert.notEqual(cache.body([s2]), b2, 'same length, other series');
+});
+
+test('a fully accepted request reaches a whole-batch replica as its original body; a partly rejected one as the accepted part only', async (t) => {
+  // A second, in-process ingester plays the distributor's own node; the HTTP peer is the remote replica
+  const localDir = await mkdtemp(join(tmpdir(), 'frank-internal-api-local-'));
+  const local = new Ingester({ dataDir: join(localDir, 'wal'), gcIntervalMs: 0, checkpointIntervalMs: 0 });
+  await local.start();
+  t.after(async () => {
+    await local.stop();
+    await rm(localDir, { recursive: true, force: true });
+  });
+  const rawBodies: Uint8Array[] = [];
+  class CountingClient extends HttpIngesterClient {
+    override pushRaw(tenant: string, body: Uint8Array, limits: Parameters<HttpIngesterClient['pushRaw']>[2]) {
+      rawBodies.push(body);
+      return super.pushRaw(tenant, body, limits);
+    }
+  }
+  const remote = new CountingClient('peer', client.addr, { agent, pushTimeoutMs: 2000, queryTimeoutMs: 2000, bodyCache: new PushBodyCache() });
+  const localClient: IngesterClient = { id: 'self', push: (tn, s, l) => local.push(tn, s, l), querier: (tn) => local.querier(tn) };
+  const set: ReplicaSet = { clients: [localClient, remote], minSuccess: 2 };
+  const router: ReplicaRouter = { writeReplicas: () => set, onlyReplicaSet: () => set, readReplicas: () => ({ clients: set.clients, maxFailures: 0 }) };
+  const distributor = new Distributor({ overrides: new Overrides({ ingestionRate: Infinity }), router });
+  const send = (series: Parameters<typeof encodeWriteRequest>[0]['series']) => {
+    const body = compressSnappy(encodeWriteRequest({ series }));
+    return distributor.push('t-raw', decodeWriteRequest(uncompressSnappy(body, 1 << 20)), body).then((out) => ({ out, body }));
+  };
+  const ok = (job: string) => labelsFromObject({ __name__: 'raw_up', job });
+
+  const first = await send([
+    { labels: ok('a'), timestamps: [T0], values: [1] },
+    { labels: ok('b'), timestamps: [T0], values: [2] },
+  ]);
+  assert.equal(first.out.error, null);
+  assert.equal(first.out.acceptedSamples, 2);
+  assert.deepEqual(rawBodies, [first.body], 'the remote replica got the request bytes unchanged');
+
+  // An invalid label name rejects one series: the remote must get only the accepted one, re-encoded
+  const second = await send([
+    { labels: ok('a'), timestamps: [T0 + 1000], values: [3] },
+    { labels: [{ name: '__name__', value: 'raw_up' }, { name: 'bad-name', value: 'x' }], timestamps: [T0 + 1000], values: [4] },
+  ]);
+  assert.equal(second.out.acceptedSamples, 1);
+  assert.equal(second.out.rejectedSamples, 1);
+  assert.equal(rawBodies.length, 1, 'a partly rejected request is never forwarded as sent');
+
+  for (const q of [client.querier('t-raw'), local.querier('t-raw')]) {
+    const got = await q.select([newMatcher('=', '__name__', 'raw_up')], all);
+    assert.deepEqual(got.map((s) => s.labels), [ok('a'), ok('b')]);
+    assert.deepEqual(Array.from(got[0]!.timestamps), [T0, T0 + 1000]);
+    assert.deepEqual(Array.from(got[0]!.values), [1, 3]);
+    assert.deepEqual(Array.from(got[1]!.values), [2]);
+  }
 });

@@ -9,6 +9,7 @@ import type { PushResult, PushSeries } from '../ingester/ingester.ts';
 import type { TenantLimits } from '../ingester/config.ts';
 import { uncompressSnappy } from '../remote/snappy.ts';
 import { decodeWriteRequest } from '../remote/write-request-decoder.ts';
+import { writeDecodeCaches } from '../api/push-routes.ts';
 import { ClusterError } from './errors.ts';
 import { decodeLimits, decodeQuery, encodeSelectResponse, flattenLabels, LIMITS_HEADER } from './wire.ts';
 
@@ -36,10 +37,13 @@ function tenantOf(req: FastifyRequest): string {
 }
 
 export function registerInternalRoutes(app: FastifyInstance, deps: InternalRoutesDeps): void {
+  // The public push route's caches (see writeDecodeCaches): replicas get the same series in every request, so
+  // known series skip label decoding and come back as the same arrays, found again by the ingester by id.
+  const { interner, labelsCache } = writeDecodeCaches(app);
   app.post(INTERNAL_PATHS.push, async (req, reply) => {
     const tenant = tenantOf(req);
     if (!(req.body instanceof Uint8Array)) throw new ClusterError('CLUSTER_BAD_REQUEST', 'internal push body must be a snappy-compressed WriteRequest');
-    const decoded = decodeWriteRequest(uncompressSnappy(req.body, deps.maxUncompressedBytes));
+    const decoded = decodeWriteRequest(uncompressSnappy(req.body, deps.maxUncompressedBytes), { interner, labelsCache });
     const result = await deps.push(tenant, decoded.series, decodeLimits(req.headers[LIMITS_HEADER]));
     return reply.type('application/json').send(JSON.stringify(result));
   });

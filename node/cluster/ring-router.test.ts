@@ -156,3 +156,21 @@ test('RingRouter avoids suspected instances only while enough others remain for 
   r.setDown(['c']);
   assert.deepEqual(ids(r.writeReplicas(150).clients), ['b', 'local:a']);
 });
+
+test('RingRouter.onlyReplicaSet() is the one write set when the ring has no more instances than RF, else undefined', () => {
+  const three = router([inst('a', [100, 400]), inst('b', [200]), inst('c', [300])]);
+  const only = three.r.onlyReplicaSet();
+  assert.ok(only);
+  assert.equal(only.minSuccess, 2);
+  for (const token of [0, 150, 250, 350, 450]) {
+    assert.deepEqual(ids(three.r.writeReplicas(token).clients).sort(), ids(only.clients).sort(), `token ${token}`);
+  }
+  assert.deepEqual(ids(only.clients).sort(), ['b', 'c', 'local:a']);
+  // A down instance leaves every series the same two replicas
+  three.r.setDown(['c']);
+  assert.deepEqual(ids(three.r.onlyReplicaSet()!.clients).sort(), ['b', 'local:a']);
+  assert.deepEqual(ids(three.r.writeReplicas(250).clients).sort(), ['b', 'local:a']);
+  // More instances than RF: series have different sets
+  assert.equal(router([inst('a', [100]), inst('b', [200]), inst('c', [300]), inst('d', [400])]).r.onlyReplicaSet(), undefined);
+  assert.equal(router([]).r.onlyReplicaSet(), undefined);
+});

@@ -62,6 +62,8 @@ export class RingRouter implements ReplicaRouter {
   /** Replica set per token index, computed on first use; dropped on every ring change and after CACHE_MS (heartbeats age). */
   #sets: (ReplicaSet | undefined)[] = [];
   #setsAt = 0;
+  /** Instances in the ring, tombstones excluded. */
+  #liveCount = 0;
 
   constructor(opts: RingRouterOptions) {
     this.#opts = opts;
@@ -111,7 +113,12 @@ export class RingRouter implements ReplicaRouter {
     this.#strict.update(strict);
     this.#view.update(this.#suspect.size === 0 ? strict : mark(new Set([...this.#down, ...this.#suspect])));
     let n = 0;
-    for (const i of this.#desc.live()) n += i.tokens.length;
+    let live = 0;
+    for (const i of this.#desc.live()) {
+      n += i.tokens.length;
+      live++;
+    }
+    this.#liveCount = live;
     const tokens = new Uint32Array(n);
     n = 0;
     for (const i of this.#desc.live()) {
@@ -141,6 +148,16 @@ export class RingRouter implements ReplicaRouter {
     let set = this.#sets[idx];
     if (set === undefined) this.#sets[idx] = set = this.#compute(tokens[idx]!);
     return set;
+  }
+
+  /**
+   * With no more instances than the replication factor, the write walk from any token visits every
+   * instance and keeps the usable ones (usability is per instance, not per token), so every series has
+   * the same replica set: the distributor then sends whole batches without hashing series.
+   */
+  onlyReplicaSet(): ReplicaSet | undefined {
+    if (this.#liveCount === 0 || this.#liveCount > this.#opts.replicationFactor) return undefined;
+    return this.writeReplicas(0);
   }
 
   #compute(token: number): ReplicaSet {

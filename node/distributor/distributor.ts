@@ -13,7 +13,7 @@ import { DistributorError, rateLimitedError } from './errors.ts';
 import type { Overrides } from './limits.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { validateWriteRequest, ValidLabelsMemo, type ValidationResult } from './validation.ts';
-import type { IngesterClient, ReplicaRouter } from './ingester-client.ts';
+import type { IngesterClient, ReplicaRouter, ReplicaSet } from './ingester-client.ts';
 import { MetadataStore } from './metadata-store.ts';
 
 export interface DistributorConfig {
@@ -48,7 +48,12 @@ export class Distributor {
     this.#limiter = new RateLimiter({ clock: this.#clock });
   }
 
-  async push(tenant: string, req: DecodedWriteRequest): Promise<PushOutcome> {
+  /**
+   * body: the request's original snappy-compressed WriteRequest, when the caller has it. If validation
+   * passed every series and sample unchanged, remote replicas that take the whole request are sent these
+   * bytes as they are instead of a re-encoded copy (they decode the same series).
+   */
+  async push(tenant: string, req: DecodedWriteRequest, body?: Uint8Array): Promise<PushOutcome> {
     const limits = this.#cfg.overrides.forTenant(tenant);
     if (!this.#limiter.allow(tenant, req.sampleCount + req.metadata.length, limits)) {
       this.#cfg.onDiscard?.(tenant, 'rate_limited', req.sampleCount);
@@ -59,7 +64,8 @@ export class Distributor {
     this.metadata.add(tenant, req.metadata, v.metadataAccepted, limits);
 
     const batch = acceptedSeries(req, v);
-    const result = batch.length ? await this.#replicate(tenant, batch, { maxSeriesPerUser: limits.maxSeriesPerUser, maxSeriesPerMetric: limits.maxSeriesPerMetric }) : null;
+    const raw = body !== undefined && forwardableUnchanged(req, v, batch) ? body : undefined;
+    const result = batch.length ? await this.#replicate(tenant, batch, { maxSeriesPerUser: limits.maxSeriesPerUser, maxSeriesPerMetric: limits.maxSeriesPerMetric }, raw) : null;
     const stored = result?.accepted ?? 0;
     const duplicates = result?.duplicates ?? 0;
     this.#cfg.onIngested?.(tenant, stored + duplicates);
@@ -82,10 +88,10 @@ export class Distributor {
   }
 
   /** Sends each series to its replicas; resolves when every series has a quorum of durable writes. */
-  async #replicate(tenant: string, batch: PushSeries[], limits: { maxSeriesPerUser: number; maxSeriesPerMetric: number }): Promise<PushResult> {
+  async #replicate(tenant: string, batch: PushSeries[], limits: { maxSeriesPerUser: number; maxSeriesPerMetric: number }, raw: Uint8Array | undefined): Promise<PushResult> {
     const router = this.#cfg.router;
     const only = router.onlyReplicaSet?.();
-    if (only && only.clients.length === 1) return only.clients[0]!.push(tenant, batch, limits);
+    if (only) return only.clients.length === 1 && !only.clients[0]!.pushRaw ? only.clients[0]!.push(tenant, batch, limits) : this.#replicateWhole(tenant, batch, limits, raw, only);
     // Group series by ingester. Series that share a replica set share one request per ingester.
     const perClient = new Map<IngesterClient, number[]>();
     const need = new Uint8Array(batch.length);
@@ -100,15 +106,21 @@ export class Distributor {
     }
     if (perClient.size === 1) {
       const [[client]] = perClient;
-      return client.push(tenant, batch, limits);
+      return raw !== undefined && client.pushRaw ? client.pushRaw(tenant, raw, limits) : client.push(tenant, batch, limits);
     }
     const acks = new Uint8Array(batch.length);
     const results: PushResult[] = [];
     const failures: unknown[] = [];
+    // Remote sends first: they only queue bytes on sockets, then the local append (synchronous CPU work
+    // up to its WAL wait) runs while the peers work on their copies.
+    const order = [...perClient].sort((a, b) => (a[0].pushRaw ? 0 : 1) - (b[0].pushRaw ? 0 : 1));
     await Promise.all(
-      [...perClient].map(async ([client, idx]) => {
+      order.map(async ([client, idx]) => {
         try {
-          const r = await client.push(tenant, idx.map((i) => batch[i]!), limits);
+          const whole = idx.length === batch.length;
+          const r = await (whole && raw !== undefined && client.pushRaw
+            ? client.pushRaw(tenant, raw, limits)
+            : client.push(tenant, whole ? batch : idx.map((i) => batch[i]!), limits));
           results.push(r);
           for (const i of idx) acks[i]!++;
         } catch (err) {
@@ -122,6 +134,29 @@ export class Distributor {
         if (cause instanceof StoreError && cause.httpStatus < 500) throw cause;
         throw new StoreError('QUORUM_NOT_REACHED', 500, `write failed: only ${acks[i]} of ${need[i]} required ingesters acknowledged series ${JSON.stringify(labelsKey(batch[i]!.labels).replaceAll('\xff', ' '))}: ${(cause as Error)?.message ?? 'no healthy ingester'}`, { cause });
       }
+    }
+    return mergeReplicaResults(results);
+  }
+
+  /** Every series has the same replica set: each replica gets the whole batch (the original body when allowed). */
+  async #replicateWhole(tenant: string, batch: PushSeries[], limits: { maxSeriesPerUser: number; maxSeriesPerMetric: number }, raw: Uint8Array | undefined, set: ReplicaSet): Promise<PushResult> {
+    const results: PushResult[] = [];
+    const failures: unknown[] = [];
+    // Remote sends first (see #replicate)
+    const clients = [...set.clients].sort((a, b) => (a.pushRaw ? 0 : 1) - (b.pushRaw ? 0 : 1));
+    await Promise.all(
+      clients.map(async (client) => {
+        try {
+          results.push(await (raw !== undefined && client.pushRaw ? client.pushRaw(tenant, raw, limits) : client.push(tenant, batch, limits)));
+        } catch (err) {
+          failures.push(err);
+        }
+      }),
+    );
+    if (results.length < set.minSuccess) {
+      const cause = failures[0];
+      if (cause instanceof StoreError && cause.httpStatus < 500) throw cause;
+      throw new StoreError('QUORUM_NOT_REACHED', 500, `write failed: only ${results.length} of ${set.minSuccess} required ingesters acknowledged series ${JSON.stringify(labelsKey(batch[0]!.labels).replaceAll('\xff', ' '))} and ${batch.length - 1} more: ${(cause as Error)?.message ?? 'no healthy ingester'}`, { cause });
     }
     return mergeReplicaResults(results);
   }
@@ -143,6 +178,18 @@ function mergeReplicaResults(results: readonly PushResult[]): PushResult {
   }
   out.rejected = Object.values(out.reasons).reduce((a, b) => a + (b ?? 0), 0);
   return out;
+}
+
+/**
+ * Whether the accepted batch is exactly the request as sent: every series kept with its own labels array
+ * (nothing dropped or rewritten), every sample accepted, and nothing else a receiver would turn into
+ * series (histograms, sample-less series). Only then may replicas decode the original body instead.
+ */
+function forwardableUnchanged(req: DecodedWriteRequest, v: ValidationResult, batch: readonly PushSeries[]): boolean {
+  if (v.rejectedSamples !== 0 || v.rejectedHistograms !== 0 || req.histogramCount !== 0) return false;
+  if (batch.length !== req.series.length || v.acceptedSamples !== req.sampleCount) return false;
+  for (let i = 0; i < req.series.length; i++) if (v.labels[i] !== req.series[i]!.labels || batch[i] !== req.series[i]) return false;
+  return true;
 }
 
 /**

@@ -11,6 +11,11 @@ export interface IngesterClient {
   readonly id: string;
   /** Resolves once the samples are durable in that ingester's WAL. */
   push(tenant: string, series: readonly PushSeries[], limits: TenantLimits): Promise<PushResult>;
+  /**
+   * Optional, for remote ingesters: push a whole remote-write body (snappy-compressed WriteRequest) as
+   * received, when validation kept every series and sample of it unchanged. Same answer as push().
+   */
+  pushRaw?(tenant: string, body: Uint8Array, limits: TenantLimits): Promise<PushResult>;
   querier(tenant: string): Querier;
 }
 

@@ -4,6 +4,7 @@
  */
 import type { Labels } from '../../query/model/labels.ts';
 import { XorChunk, XorIterator, XOR_MAX_BYTES_SOFT } from '../chunk/xor.ts';
+import { decodeXorRange } from './xor-columns.ts';
 
 /** A closed chunk: exact-size Prometheus XOR bytes plus its time bounds. */
 export interface ClosedChunk {
@@ -179,11 +180,11 @@ export class MemSeries {
     if (cl !== null) {
       for (let i = 0; i < cl.length; i++) {
         const c = cl[i]!;
-        if (c.maxT >= start && c.minT <= end) o += new XorIterator(c.bytes).readInto(ts, vs, o, start, end);
+        if (c.maxT >= start && c.minT <= end) o += decodeXorRange(c.bytes, ts, vs, o, start, end);
       }
     }
     const h = this.head;
-    if (h !== null && h.count > 0 && h.maxTime >= start && h.minTime <= end) o += new XorIterator(h.bytes()).readInto(ts, vs, o, start, end);
+    if (h !== null && h.count > 0 && h.maxTime >= start && h.minTime <= end) o += decodeXorRange(h.bytes(), ts, vs, o, start, end);
     return o - offset;
   }
 

@@ -127,6 +127,28 @@ function aggregateWithHistograms(e: AggregateExpr, input: StepSeries[], n: numbe
   return out.filter((s) => s.present.includes(1));
 }
 
+const OP_SUM = 0;
+const OP_AVG = 1;
+const OP_COUNT = 2;
+const OP_MIN = 3;
+const OP_MAX = 4;
+const OP_GROUP = 5;
+const OP_STDDEV = 6;
+const OP_STDVAR = 7;
+const OP_QUANTILE = 8;
+const OP_OTHER = 9;
+const OP_CODES: Readonly<Record<string, number>> = {
+  sum: OP_SUM,
+  avg: OP_AVG,
+  count: OP_COUNT,
+  min: OP_MIN,
+  max: OP_MAX,
+  group: OP_GROUP,
+  stddev: OP_STDDEV,
+  stdvar: OP_STDVAR,
+  quantile: OP_QUANTILE,
+};
+
 function aggregateFloats(e: AggregateExpr, input: StepSeries[], n: number, param: Float64Array | undefined, paramString: string | undefined, ann: Annotations): StepSeries[] {
   const grouping = groupingSet(e);
   switch (e.op) {
@@ -181,6 +203,8 @@ function aggregateFloats(e: AggregateExpr, input: StepSeries[], n: number, param
     if (min < 0) ann.warn(`quantile value should be between 0 and 1, got ${formatG(min)}`, e.param?.pos);
   }
 
+  // The per-sample loops switch on a small integer: cheaper than comparing op strings per sample.
+  const op = OP_CODES[e.op] ?? OP_OTHER;
   for (let i = 0; i < n; i++) {
     seen.fill(0);
     for (let si = 0; si < input.length; si++) {
@@ -196,15 +220,15 @@ function aggregateFloats(e: AggregateExpr, input: StepSeries[], n: number, param
         count[g] = 1;
         incremental[g] = 0;
         dropName[g] = s.dropName ? 1 : 0;
-        switch (e.op) {
-          case 'stddev':
-          case 'stdvar':
+        switch (op) {
+          case OP_STDDEV:
+          case OP_STDVAR:
             value[g] = f !== f || f === Infinity || f === -Infinity ? NaN : 0;
             break;
-          case 'quantile':
+          case OP_QUANTILE:
             heaps[g] = [f];
             break;
-          case 'group':
+          case OP_GROUP:
             value[g] = 1;
             break;
           default:
@@ -213,8 +237,8 @@ function aggregateFloats(e: AggregateExpr, input: StepSeries[], n: number, param
         continue;
       }
       if (s.dropName) dropName[g] = 1;
-      switch (e.op) {
-        case 'sum': {
+      switch (op) {
+        case OP_SUM: {
           const sum = value[g]!;
           const t = sum + f;
           if (t === Infinity || t === -Infinity) kahanC[g] = 0;
@@ -223,7 +247,7 @@ function aggregateFloats(e: AggregateExpr, input: StepSeries[], n: number, param
           value[g] = t;
           break;
         }
-        case 'avg': {
+        case OP_AVG: {
           count[g]! += 1;
           const cnt = count[g]!;
           if (incremental[g] === 0) {
@@ -254,26 +278,26 @@ function aggregateFloats(e: AggregateExpr, input: StepSeries[], n: number, param
           kahanC[g] = c0;
           break;
         }
-        case 'group':
+        case OP_GROUP:
           break;
-        case 'max':
+        case OP_MAX:
           if (value[g]! < f || value[g] !== value[g]) value[g] = f;
           break;
-        case 'min':
+        case OP_MIN:
           if (value[g]! > f || value[g] !== value[g]) value[g] = f;
           break;
-        case 'count':
+        case OP_COUNT:
           count[g]! += 1;
           break;
-        case 'stddev':
-        case 'stdvar': {
+        case OP_STDDEV:
+        case OP_STDVAR: {
           count[g]! += 1;
           const delta = f - mean[g]!;
           mean[g]! += delta / count[g]!;
           value[g]! += delta * (f - mean[g]!);
           break;
         }
-        case 'quantile':
+        case OP_QUANTILE:
           heaps[g]!.push(f);
           break;
         default:
@@ -283,23 +307,23 @@ function aggregateFloats(e: AggregateExpr, input: StepSeries[], n: number, param
     for (let g = 0; g < G; g++) {
       if (seen[g] === 0) continue;
       let v = value[g]!;
-      switch (e.op) {
-        case 'avg':
+      switch (op) {
+        case OP_AVG:
           v = incremental[g] === 1 ? mean[g]! + kahanC[g]! : v / count[g]! + kahanC[g]! / count[g]!;
           break;
-        case 'count':
+        case OP_COUNT:
           v = count[g]!;
           break;
-        case 'stdvar':
+        case OP_STDVAR:
           v = v / count[g]!;
           break;
-        case 'stddev':
+        case OP_STDDEV:
           v = Math.sqrt(v / count[g]!);
           break;
-        case 'quantile':
+        case OP_QUANTILE:
           v = quantileOf(param![i]!, heaps[g]!);
           break;
-        case 'sum':
+        case OP_SUM:
           v = v + kahanC[g]!;
           break;
         default:
@@ -353,6 +377,7 @@ function aggregateK(e: AggregateExpr, input: StepSeries[], n: number, param: Flo
   const collector = new SeriesCollector(n);
   const offsets = e.op === 'limit_ratio' ? input.map((s) => sampleOffset(s.labels)) : [];
   const picked: number[][] = Array.from({ length: G }, () => []);
+  const top = e.op === 'topk';
   for (let i = 0; i < n; i++) {
     for (const p of picked) p.length = 0;
     const fp = param[i]!;
@@ -376,24 +401,20 @@ function aggregateK(e: AggregateExpr, input: StepSeries[], n: number, param: Flo
         const off = offsets[si]!;
         if ((r >= 0 && off < r) || (r < 0 && off >= 1 + r)) list.push(si);
       } else {
-        list.push(si);
+        // Keep the k first of: ordered by value (NaN last), stable by input order. Series come in
+        // input order, so a newcomer goes after every kept entry that is not strictly behind it.
+        const y = s.values[i]!;
+        let p = list.length;
+        while (p > 0 && kBehind(input[list[p - 1]!]!.values[i]!, y, top)) p--;
+        if (p < k) {
+          list.splice(p, 0, si);
+          if (list.length > k) list.length = k;
+        }
       }
     }
     for (let g = 0; g < G; g++) {
-      let list = picked[g]!;
+      const list = picked[g]!;
       if (list.length === 0) continue;
-      if (e.op === 'topk' || e.op === 'bottomk') {
-        const top = e.op === 'topk';
-        // Order by value (NaN last), stable by input order, and keep k.
-        list = [...list].sort((a, b) => {
-          const x = input[a]!.values[i]!;
-          const y = input[b]!.values[i]!;
-          if (x !== x) return y !== y ? 0 : 1;
-          if (y !== y) return -1;
-          return top ? y - x : x - y;
-        });
-        list.length = Math.min(list.length, k);
-      }
       for (const si of list) {
         const s = input[si]!;
         collector.add(s.labels, s.dropName, i, s.values[i]!, s.hists?.[i]);
@@ -401,6 +422,13 @@ function aggregateK(e: AggregateExpr, input: StepSeries[], n: number, param: Flo
     }
   }
   return collector.result();
+}
+
+/** True when a kept topk/bottomk value x sorts strictly after a newcomer y (NaN last; equal values keep input order). */
+function kBehind(x: number, y: number, top: boolean): boolean {
+  if (x !== x) return y === y;
+  if (y !== y) return false;
+  return top ? y > x : x > y;
 }
 
 function countValues(e: AggregateExpr, input: StepSeries[], n: number, valueLabel: string): StepSeries[] {

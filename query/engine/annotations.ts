@@ -13,8 +13,19 @@ export class Annotations {
     this.#query = query;
   }
 
+  // Position suffixes by start offset: an annotation may be raised once per series.
+  readonly #whereCache = new Map<number, string>();
+
   #where(pos: PosRange | undefined): string {
     if (pos === undefined || this.#query === '') return '';
+    const hit = this.#whereCache.get(pos.start);
+    if (hit !== undefined) return hit;
+    const w = this.#computeWhere(pos);
+    this.#whereCache.set(pos.start, w);
+    return w;
+  }
+
+  #computeWhere(pos: PosRange): string {
     // Line and 1-based byte column of the sub-expression start, as Prometheus reports.
     const before = this.#query.slice(0, pos.start);
     const nl = before.lastIndexOf('\n');

@@ -3,7 +3,7 @@
  * on/ignoring, group_left/group_right, bool, set operators and fill modifiers.
  */
 import type { Labels } from '../model/labels.ts';
-import { METRIC_NAME, labelsKey } from '../model/labels.ts';
+import { METRIC_NAME, labelsEqual, labelsKey } from '../model/labels.ts';
 import type { BinaryOp, FillModifier, VectorMatching } from '../parser/ast.ts';
 import { executionError } from './errors.ts';
 import { dropMetadata, labelsString, onlyLabels, setLabel, withoutLabels } from './label-ops.ts';
@@ -11,7 +11,7 @@ import type { FloatHistogram } from './histogram/float-histogram.ts';
 import { HistogramError } from './histogram/float-histogram.ts';
 import { trimHistogram } from './histogram/trim.ts';
 import type { StepSeries } from './types.ts';
-import { newStepSeries, setHist } from './types.ts';
+import { StepSeriesPool, newStepSeries, setHist } from './types.ts';
 
 /** Where binary operators report annotations (already bound to the expression's position). */
 export interface BinopNotes {
@@ -136,9 +136,12 @@ export function scalarScalar(op: BinaryOp, a: Float64Array, b: Float64Array): Fl
 export function vectorScalar(op: BinaryOp, vec: StepSeries[], scalar: Float64Array, swap: boolean, returnBool: boolean, notes: BinopNotes = NO_NOTES): StepSeries[] {
   const cmp = isComparison(op);
   const out: StepSeries[] = [];
+  const pool = new StepSeriesPool(vec.length > 0 ? vec[0]!.values.length : 0, vec.length);
   for (const s of vec) {
     const n = s.values.length;
-    const r = newStepSeries(s.labels, n, s.dropName || changesSchema(op) || returnBool);
+    const dropName = s.dropName || changesSchema(op) || returnBool;
+    // Every series of a vector spans the same grid; the pool is only for that common length.
+    const r = n === vec[0]!.values.length ? pool.next(s.labels, dropName) : newStepSeries(s.labels, n, dropName);
     let any = false;
     for (let i = 0; i < n; i++) {
       if (s.present[i] !== 1) continue;
@@ -402,14 +405,7 @@ function setOperation(op: 'and' | 'or' | 'unless', lhs: StepSeries[], rhs: StepS
 
 /** Merges series that share a label set (e.g. both sides of `or`); overlapping steps are an error. */
 export function mergeSameLabels(series: StepSeries[]): StepSeries[] {
-  const byKey = new Map<string, StepSeries>();
-  let dup = false;
-  for (const s of series) {
-    const k = labelsKey(s.labels);
-    if (byKey.has(k)) dup = true;
-    else byKey.set(k, s);
-  }
-  if (!dup) return series;
+  if (!hasDuplicateLabels(series)) return series;
   const out = new Map<string, StepSeries>();
   for (const s of series) {
     const k = labelsKey(s.labels);
@@ -427,6 +423,47 @@ export function mergeSameLabels(series: StepSeries[]): StepSeries[] {
     }
   }
   return [...out.values()];
+}
+
+/**
+ * True when two series share a label set. Called on every label_replace and result:
+ * a numeric hash with an exact check on collision avoids building a string key per series.
+ */
+function hasDuplicateLabels(series: readonly StepSeries[]): boolean {
+  if (series.length < 2) return false;
+  const first = new Map<number, number>();
+  let more: Map<number, number[]> | undefined;
+  for (let i = 0; i < series.length; i++) {
+    const ls = series[i]!.labels;
+    const h = labelSetHash(ls);
+    const j = first.get(h);
+    if (j === undefined) {
+      first.set(h, i);
+      continue;
+    }
+    if (labelsEqual(series[j]!.labels, ls)) return true;
+    more ??= new Map();
+    let list = more.get(h);
+    if (list === undefined) more.set(h, (list = []));
+    for (const k of list) if (labelsEqual(series[k]!.labels, ls)) return true;
+    list.push(i);
+  }
+  return false;
+}
+
+/** FNV-1a over names and values with separators (code units; only equality matters here). */
+function labelSetHash(ls: Labels): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < ls.length; i++) {
+    const l = ls[i]!;
+    const n = l.name;
+    for (let k = 0; k < n.length; k++) h = Math.imul(h ^ n.charCodeAt(k), 0x01000193);
+    h = Math.imul(h ^ 0xffff, 0x01000193);
+    const v = l.value;
+    for (let k = 0; k < v.length; k++) h = Math.imul(h ^ v.charCodeAt(k), 0x01000193);
+    h = Math.imul(h ^ 0xfffe, 0x01000193);
+  }
+  return h;
 }
 
 /** Copies step i (float or histogram) from src to dst. */

@@ -35,7 +35,7 @@ import { compileAnchoredRe2 } from '../parser/re2.ts';
 import { evalDurationExpr } from '../parser/index.ts';
 import { expandTemplate } from './regex.ts';
 import type { EvalValue, Grid, RangeSeries, StepSeries } from './types.ts';
-import { floatsOnly, gridTime, makeGrid, newStepSeries, setHist } from './types.ts';
+import { StepSeriesPool, floatsOnly, gridTime, makeGrid, newStepSeries, setHist } from './types.ts';
 import type { FloatHistogram } from './histogram/float-histogram.ts';
 import { histogramFraction, histogramQuantile, histogramVariance } from './histogram/quantile.ts';
 import { histogramRangeKernel } from './histogram/range.ts';
@@ -282,13 +282,14 @@ export class Evaluator {
     let total = 0;
     const stats = this.#statsSelectors.has(vs);
     const firstRef = (at ?? g.start) - offset;
+    const pool = new StepSeriesPool(g.n, data.length);
     for (const s0 of data) {
       this.checkAbort();
       const s = unify(s0);
       const ts = s.timestamps;
       const vals = s.values;
       const hs = s.hists;
-      const r = newStepSeries(s.labels, g.n);
+      const r = pool.next(s.labels);
       if (withTs) r.sampleTs = new Float64Array(g.n);
       let j = -1; // last index with ts <= ref
       let any = false;
@@ -1256,16 +1257,20 @@ export class Evaluator {
     const out: StepSeries[] = [];
     const ctx: WindowContext = { t: 0, rangeStart: 0, rangeEnd: 0, rangeMs: range, scalars: new Array(scalarArgs.length).fill(0), scratch: { buf: new Float64Array(64) } };
     let total = 0;
+    // Built once per call, not per series: closures are not free (tsx wraps each in a naming helper).
+    const notes = { warn: (t: string) => this.#o.annotations.warn(t, e.args[mi]!.pos), info: (t: string) => this.#o.annotations.info(t, e.args[mi]!.pos) };
+    // The "might not be a counter" check depends on the name only: check each distinct name once.
+    let lastCheckedName: string | undefined;
+    const pool = new StepSeriesPool(g.n, series.length);
     for (const s of series) {
       this.checkAbort();
       // last/first_over_time act like an offset: they keep the input's name state.
-      const r = newStepSeries(s.labels, g.n, keepName ? s.dropName : true);
+      const r = pool.next(s.labels, keepName ? s.dropName : true);
       let any = false;
       let lo = 0;
       let hi = 0;
       const hs = s.hists;
       const metricName = getLabel(s.labels, METRIC_NAME);
-      const notes = { warn: (t: string) => this.#o.annotations.warn(t, e.args[mi]!.pos), info: (t: string) => this.#o.annotations.info(t, e.args[mi]!.pos) };
       for (let i = 0; i < g.n; i++) {
         const t = gridTime(g, i);
         const end = (at ?? t) - offset;
@@ -1327,8 +1332,9 @@ export class Evaluator {
       }
       if (!any) continue;
       out.push(r);
-      if ((f === 'rate' || f === 'increase') && (hs === undefined || r.hists === undefined)) {
-        const name = getLabel(s.labels, METRIC_NAME);
+      if ((f === 'rate' || f === 'increase') && (hs === undefined || r.hists === undefined) && metricName !== lastCheckedName) {
+        const name = metricName;
+        lastCheckedName = name;
         if (name !== '' && !COUNTER_SUFFIXES.some((x) => name.endsWith(x))) {
           this.#o.annotations.info(`metric might not be a counter, name does not end in _total/_sum/_count/_bucket: ${JSON.stringify(name)}`, e.args[mi]!.pos);
         }

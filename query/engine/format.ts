@@ -19,6 +19,9 @@ export function formatFloat(v: number): string {
   if (v === Infinity) return '+Inf';
   if (v === -Infinity) return '-Inf';
   if (v === 0) return Object.is(v, -0) ? '-0' : '0';
+  // In this range JS prints the same shortest digits positionally (no exponent): Go's 'f', -1.
+  const a = v < 0 ? -v : v;
+  if (a >= 1e-6 && a < 1e21) return String(v);
   const { digits, dp } = shortestDigits(v);
   const sign = v < 0 ? '-' : '';
   if (dp <= 0) return `${sign}0.${'0'.repeat(-dp)}${digits}`;

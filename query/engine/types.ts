@@ -61,6 +61,42 @@ export function newStepSeries(labels: Labels, n: number, dropName = false): Step
   return { labels, dropName, values: new Float64Array(n), present: new Uint8Array(n) };
 }
 
+/** Most float rows one StepSeriesPool block holds (8 MiB of values). */
+const POOL_BLOCK_VALUES = 1 << 20;
+
+/**
+ * Hands out StepSeries whose columns are views into shared blocks. A typed array over
+ * 64 bytes gets its own off-heap backing store, which costs microseconds, far more than
+ * a view: allocating columns one by one dominated range queries over many series.
+ * A block stays alive while any series cut from it does.
+ */
+export class StepSeriesPool {
+  readonly #n: number;
+  readonly #rowsPerBlock: number;
+  #f64: ArrayBuffer | null = null;
+  #u8: ArrayBuffer | null = null;
+  #used = 0;
+
+  /** @param n steps per series @param expected how many series the caller will likely take */
+  constructor(n: number, expected: number) {
+    this.#n = n;
+    const cap = n > 0 ? Math.max(1, Math.floor(POOL_BLOCK_VALUES / n)) : expected;
+    this.#rowsPerBlock = Math.max(1, Math.min(expected, cap));
+  }
+
+  /** A zeroed series, like newStepSeries(labels, n, dropName). */
+  next(labels: Labels, dropName = false): StepSeries {
+    const n = this.#n;
+    if (this.#f64 === null || this.#used === this.#rowsPerBlock) {
+      this.#f64 = new ArrayBuffer(this.#rowsPerBlock * n * 8);
+      this.#u8 = new ArrayBuffer(this.#rowsPerBlock * n);
+      this.#used = 0;
+    }
+    const row = this.#used++;
+    return { labels, dropName, values: new Float64Array(this.#f64, row * n * 8, n), present: new Uint8Array(this.#u8!, row * n, n) };
+  }
+}
+
 /** True when step i of s holds a native histogram. */
 export function isHist(s: StepSeries, i: number): boolean {
   return s.hists !== undefined && s.hists[i] !== undefined;

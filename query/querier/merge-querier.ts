@@ -41,8 +41,18 @@ export class MergeQuerier implements Querier {
 
   async select(matchers: readonly Matcher[], hints: SelectHints): Promise<SeriesSamples[]> {
     const parts = await this.#all((q) => q.select(matchers, hints));
-    if (parts.length === 1) return parts[0]!;
-    return mergeSeriesSets(parts);
+    // Usually only one source holds the range (head vs. store): each part is already sorted, skip the merge.
+    let nonEmpty = -1;
+    for (let i = 0; i < parts.length; i++) {
+      if (parts[i]!.length === 0) continue;
+      if (nonEmpty >= 0) return mergeSeriesSets(parts);
+      nonEmpty = i;
+    }
+    if (nonEmpty < 0) return [];
+    const only = parts[nonEmpty]!;
+    // A source that breaks the contract (unsorted or repeated label sets) still gets the full merge.
+    for (let i = 1; i < only.length; i++) if (!strictlyBefore(only[i - 1]!.labels, only[i]!.labels)) return mergeSeriesSets(parts);
+    return only;
   }
 
   async series(matchers: readonly Matcher[], hints: SelectHints): Promise<Labels[]> {
@@ -59,6 +69,19 @@ export class MergeQuerier implements Querier {
   async labelValues(name: string, matchers: readonly Matcher[], hints: SelectHints): Promise<string[]> {
     return unionSorted(await this.#all((q) => q.labelValues(name, matchers, hints)));
   }
+}
+
+/** compareLabels(a, b) < 0, skipping shared (interned) Label objects without comparing their strings. */
+function strictlyBefore(a: Labels, b: Labels): boolean {
+  const n = a.length < b.length ? a.length : b.length;
+  for (let i = 0; i < n; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x === y) continue;
+    if (x.name !== y.name) return x.name < y.name;
+    if (x.value !== y.value) return x.value < y.value;
+  }
+  return a.length < b.length;
 }
 
 function unionSorted(parts: string[][]): string[] {
