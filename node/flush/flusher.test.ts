@@ -177,3 +177,28 @@ test('flushAll before start is refused with a 503', async () => {
     assert.throws(() => new Flusher({ concurrency: 0 }, { ingester: ing, store, clock }), /flush\.concurrency/);
   });
 });
+
+test('retention GC of the head never drops chunks the store has not acknowledged', async () => {
+  const faulty = new FaultyBucket(new MemoryBucket(), { unavailable: 1 });
+  await withEnv(async ({ dir, clock, store }) => {
+    const ing = new Ingester(ingesterConfig(dir, clock));
+    await ing.start();
+    const flusher = new Flusher({ retainAfterFlushMs: 0, checkPeriodMs: 86_400_000 }, { ingester: ing, store, clock });
+    await flusher.start();
+    try {
+      await ing.push('t1', [series('old', T0 - 199 * STEP, 200)]);
+      await assert.rejects(flusher.flushAll());
+      // Far past the head retention: without the store's acknowledgement nothing may go.
+      await ing.dropBefore(T0 + 1);
+      assert.equal((await contents(ing.querier('t1'))).get('old')!.length, 200);
+      faulty.heal();
+      await flusher.flushAll();
+      await ing.dropBefore(T0 + 1);
+      assert.equal(ing.stats().series, 0, 'acknowledged chunks are collected');
+      assert.equal((await contents(store.querier('t1'))).get('old')!.length, 200);
+    } finally {
+      await flusher.stop();
+      await ing.stop();
+    }
+  }, faulty);
+});

@@ -71,7 +71,10 @@ export class Flusher extends Service {
   }
 
   protected async starting(): Promise<void> {
-    if (this.config.enabled) this.#arm();
+    if (!this.config.enabled) return;
+    // From now on the ingester's retention GC must not drop chunks the store does not have.
+    this.#ingester.head.config.keepUnflushed = true;
+    this.#arm();
   }
 
   protected async stopping(): Promise<void> {

@@ -58,6 +58,11 @@ export interface ResolvedHeadConfig {
   chunkMaxSamples: number;
   chunkWindowMs: number;
   headRetentionMs: number;
+  /**
+   * Set by the flusher (node/flush/) while it runs: retention GC then drops only chunks the
+   * long-term store acknowledged, never data that exists nowhere else.
+   */
+  keepUnflushed: boolean;
 }
 
 export function resolveHeadConfig(c: HeadConfig = {}): ResolvedHeadConfig {
@@ -65,6 +70,7 @@ export function resolveHeadConfig(c: HeadConfig = {}): ResolvedHeadConfig {
     chunkMaxSamples: c.chunkMaxSamples ?? 120,
     chunkWindowMs: c.chunkWindowMs ?? 2 * 3600_000,
     headRetentionMs: c.headRetentionMs ?? 24 * 3600_000,
+    keepUnflushed: false,
   };
   if (!(r.chunkMaxSamples >= 1 && r.chunkMaxSamples <= 65535)) throw new RangeError(`Invalid chunkMaxSamples: ${r.chunkMaxSamples}, want 1..65535`);
   if (!(r.chunkWindowMs > 0)) throw new RangeError(`Invalid chunkWindowMs: ${r.chunkWindowMs}, want > 0`);

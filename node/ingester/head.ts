@@ -5,6 +5,7 @@
 import type { Labels } from '../../query/model/labels.ts';
 import type { Querier } from '../../query/querier/queryable.ts';
 import { resolveHeadConfig, type HeadConfig, type ResolvedHeadConfig, type TenantLimits } from './config.ts';
+import { LabelOrderCache } from './label-order-cache.ts';
 import { HeadQuerier } from './querier.ts';
 import { encodeChunksRecord, encodeSeriesRecord, RECORD_CHUNKS, RECORD_SERIES, type ChunkEntry } from './records.ts';
 import type { ClosedChunk, MemSeries } from './series.ts';
@@ -60,8 +61,16 @@ export class Head {
 
   /** A Querier scoped to one tenant: it never sees another tenant's series or labels. */
   querier(tenant: string): Querier {
-    return new HeadQuerier(() => this.#tenants.get(tenant));
+    return new HeadQuerier(() => this.#tenants.get(tenant), this.#orderCacheFor);
   }
+
+  // One label-order cache per tenant head, gone with the head.
+  readonly #orderCaches = new WeakMap<TenantHead, LabelOrderCache>();
+  readonly #orderCacheFor = (h: TenantHead): LabelOrderCache => {
+    let c = this.#orderCaches.get(h);
+    if (c === undefined) this.#orderCaches.set(h, (c = new LabelOrderCache()));
+    return c;
+  };
 
   /** Retention over every tenant; returns removed series refs per tenant. Tenants left empty are dropped. */
   dropBefore(cutoff: number): Map<string, number[]> {

@@ -117,21 +117,25 @@ export class RocksDbRowStore implements RowStore {
     const db = this.#open();
     const scope = encodeHashPrefix(hashPrefix, hashBytes);
     const upper = prefixUpperBound(scope);
-    const it = db.iterator({ gte: scope, ...(upper ? { lt: Buffer.from(upper) } : {}), keyAsBuffer: true, valueAsBuffer: true });
-    const out: IndexRow[] = [];
+    // Large native batches, and one promise for the whole scan rather than one per row.
+    const it = db.iterator({ gte: scope, ...(upper ? { lt: Buffer.from(upper) } : {}), keyAsBuffer: true, valueAsBuffer: true, highWaterMark: 1 << 20 });
     try {
-      for (;;) {
-        const [key, value] = await new Promise<[Buffer | undefined, Buffer | undefined]>((resolve, reject) =>
-          it.next((err, k, v) => (err ? reject(wrap(`Failed to scan RocksDB index under ${JSON.stringify(hashPrefix)}`, err)) : resolve([k, v]))),
-        );
-        if (key === undefined) break;
-        if (out.length >= limit) return undefined;
-        out.push(decodeRow(key, value, hashBytes));
-      }
+      return await new Promise<IndexRow[] | undefined>((resolve, reject) => {
+        const out: IndexRow[] = [];
+        const step = (): void => {
+          it.next((err, k, v) => {
+            if (err) return reject(wrap(`Failed to scan RocksDB index under ${JSON.stringify(hashPrefix)}`, err));
+            if (k === undefined) return resolve(out);
+            if (out.length >= limit) return resolve(undefined);
+            out.push(decodeRow(k, v, hashBytes));
+            step();
+          });
+        };
+        step();
+      });
     } finally {
       await new Promise<void>((resolve) => it.end(() => resolve()));
     }
-    return out;
   }
 
   async getMany(keys: readonly RowKey[]): Promise<(IndexRow | undefined)[]> {

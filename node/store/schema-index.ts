@@ -41,6 +41,11 @@ import { RecentCache } from './recent-cache.ts';
 import { mapLimit } from './map-limit.ts';
 import { storageError } from './errors.ts';
 
+/** chunksFor() scans a bucket's chunk rows instead of querying per series from this many series on... */
+const SCAN_MIN_SERIES = 64;
+/** ...and gives the scan up past this many rows per requested series (a small part of a big tenant). */
+const SCAN_ROWS_PER_SERIES = 64;
+
 export interface SchemaIndexConfig {
   /** Width of a time bucket in ms; fixed for the life of the data (it is part of every key). @default 86_400_000 (24 h) */
   bucketPeriodMs: number;
@@ -208,23 +213,41 @@ export class SchemaChunkIndex extends Service implements ChunkIndex {
 
   async chunksFor(tenant: string, seriesIds: readonly string[], start: number, end: number): Promise<Map<string, ChunkRef[]>> {
     this.#check(tenant);
+    const out = new Map<string, Map<string, ChunkRef>>();
+    const add = (seriesId: string, r: IndexRow) => {
+      const meta = decodeChunkMeta(r.value!);
+      if (meta.minT > end) return;
+      const chunkId = decodeString(r.range.subarray(8));
+      let m = out.get(seriesId);
+      if (m === undefined) out.set(seriesId, (m = new Map()));
+      m.set(chunkId, { seriesId, id: chunkId, ...meta });
+    };
     const jobs: { id: string; b: number }[] = [];
-    for (const b of await this.#bucketsIn(tenant, start, end)) for (const id of seriesIds) jobs.push({ id, b });
+    const wanted = seriesIds.length >= SCAN_MIN_SERIES && this.#store.scanHashPrefix ? new Set(seriesIds) : null;
+    for (const b of await this.#bucketsIn(tenant, start, end)) {
+      // Many series: one scan of the bucket's chunk rows beats one query per series, unless the
+      // tenant has far more chunk rows than asked for (the scan gives up past the limit).
+      if (wanted !== null) {
+        const prefix = hashKeys.chunks(tenant, b, '');
+        this.stats.reads++;
+        const rows = await this.#store.scanHashPrefix!(prefix, Buffer.byteLength(hashKeys.chunks(tenant, b, seriesIds[0]!)), seriesIds.length * SCAN_ROWS_PER_SERIES);
+        if (rows !== undefined) {
+          for (const r of rows) {
+            const seriesId = r.hash.slice(prefix.length);
+            if (!wanted.has(seriesId) || decodeI64(r.range.subarray(0, 8)) < start) continue;
+            add(seriesId, r);
+          }
+          continue;
+        }
+      }
+      for (const id of seriesIds) jobs.push({ id, b });
+    }
     const results = await mapLimit(jobs, this.#cfg.queryConcurrency, ({ id, b }) =>
       // Range keys start with maxT: skip chunks that end before the range.
       this.#query(hashKeys.chunks(tenant, b, id), { gte: encodeI64(Math.max(start, Number.MIN_SAFE_INTEGER)) }),
     );
-    const out = new Map<string, Map<string, ChunkRef>>();
     results.forEach((rows, i) => {
-      const seriesId = jobs[i]!.id;
-      for (const r of rows) {
-        const meta = decodeChunkMeta(r.value!);
-        if (meta.minT > end) continue;
-        const chunkId = decodeString(r.range.subarray(8));
-        let m = out.get(seriesId);
-        if (m === undefined) out.set(seriesId, (m = new Map()));
-        m.set(chunkId, { seriesId, id: chunkId, ...meta });
-      }
+      for (const r of rows) add(jobs[i]!.id, r);
     });
     const sorted = new Map<string, ChunkRef[]>();
     for (const [id, m] of out) sorted.set(id, [...m.values()].sort((a, b) => a.minT - b.minT || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));

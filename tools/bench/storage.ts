@@ -140,7 +140,8 @@ function labelsOf(i: number): Labels {
     __name__: `bench_metric_${i % 50}`,
     instance: `host-${Math.floor(i / 50)}:9100`,
     job: 'node',
-    shard: String(i % Math.max(1, Math.round(SERIES / QUERY_SERIES))),
+    // Blocks of 20 consecutive series per shard, so a shard holds every kind of VALUE_MIX.
+    shard: String(Math.floor(i / 20) % Math.max(1, Math.round(SERIES / QUERY_SERIES))),
   });
 }
 
