@@ -165,8 +165,23 @@ export class ClusterMembership {
     const c = this.config;
     const mine = this.ring.desc?.get(c.instanceId);
     if (mine !== undefined && mine.state !== InstanceState.LEFT && mine.tokens.length === c.tokens) return;
-    // Members that joined at about the same time as us announce themselves within a few gossip rounds
-    await sleep(this.memberlist.config.gossipIntervalMs * 4);
+    // Members that joined at about the same time as us announce themselves within a few gossip rounds;
+    // on a busy machine that takes longer, so wait until the member list has been stable for a while
+    // (bounded) rather than a fixed number of rounds.
+    const interval = this.memberlist.config.gossipIntervalMs;
+    const stableFor = Math.max(500, interval * 6);
+    const giveUp = Date.now() + Math.max(5000, interval * 40);
+    let count = this.memberlist.aliveMembers().length;
+    let stableSince = Date.now();
+    await sleep(interval * 4);
+    while (Date.now() < giveUp && !this.#stopping) {
+      const now = this.memberlist.aliveMembers().length;
+      if (now !== count) {
+        count = now;
+        stableSince = Date.now();
+      } else if (Date.now() - stableSince >= stableFor) break;
+      await sleep(interval);
+    }
     const earlier = (): string[] =>
       this.memberlist.aliveMembers()
         .map((m) => m.name)
