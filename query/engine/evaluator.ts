@@ -1552,28 +1552,8 @@ function extendFloats(ts0: Float64Array, vs0: Float64Array, mint: number, maxt: 
   const ts = ts0.subarray(a, b);
   const vs = vs0.subarray(a, b);
   let last = ts.length - 1;
-  // first index: last sample <= mint, or 0
-  let first = 0;
-  {
-    let lo = 0;
-    let hi = last;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (ts[mid]! > mint) hi = mid;
-      else lo = mid + 1;
-    }
-    first = Math.max(0, lo - 1);
-  }
-  if (smoothed) {
-    let lo = 0;
-    let hi = last;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (ts[mid]! >= maxt) hi = mid;
-      else lo = mid + 1;
-    }
-    last = lo;
-  }
+  let first = lastAtOrBefore(ts, last, mint);
+  if (smoothed) last = firstAtOrAfter(ts, last, maxt);
   if (ts[last]! <= mint) return undefined;
   const left = smoothed && ts[first]! < mint ? interpolate(ts[first]!, vs[first]!, ts[first + 1]!, vs[first + 1]!, mint, false) : vs[first]!;
   const right = smoothed && last > 0 && ts[last]! > maxt ? interpolate(ts[last - 1]!, vs[last - 1]!, ts[last]!, vs[last]!, maxt, false) : vs[last]!;
@@ -1605,6 +1585,18 @@ function lastAtOrBefore(ts: Float64Array, n: number, t: number): number {
   return Math.max(0, lo - 1);
 }
 
+/** Index of the first sample at or after t within [0, n) (n when none). */
+function firstAtOrAfter(ts: Float64Array, n: number, t: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ts[mid]! >= t) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
 /**
  * rate/increase/delta/changes/resets for `anchored` / `smoothed` selectors. The
  * data given reaches one lookback before the range (and after it when smoothed).
@@ -1627,16 +1619,7 @@ function extendedKernel(f: string, ts: Float64Array, vs: Float64Array, rangeStar
   if (smoothed && ts[0]! > rangeEnd) return undefined;
   let last = n - 1;
   let first = lastAtOrBefore(ts, last, rangeStart);
-  if (smoothed) {
-    let lo = 0;
-    let hi = last;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (ts[mid]! >= rangeEnd) hi = mid;
-      else lo = mid + 1;
-    }
-    last = lo;
-  }
+  if (smoothed) last = firstAtOrAfter(ts, last, rangeEnd);
   if (ts[last]! <= rangeStart) return undefined;
   const left = smoothed && ts[first]! < rangeStart ? interpolate(ts[first]!, vs[first]!, ts[first + 1]!, vs[first + 1]!, rangeStart, isCounter) : vs[first]!;
   const right = smoothed && last > 0 && ts[last]! > rangeEnd ? interpolate(ts[last - 1]!, vs[last - 1]!, ts[last]!, vs[last]!, rangeEnd, isCounter) : vs[last]!;
