@@ -10,6 +10,7 @@ import type { Matcher } from '../../query/model/matchers.ts';
 import type { SeriesSamples } from '../../query/model/samples.ts';
 import type { Querier, SelectHints } from '../../query/querier/queryable.ts';
 import { XorIterator } from '../chunk/xor.ts';
+import { decodeXorRange } from '../ingester/xor-columns.ts';
 import type { ChunkRef } from './chunk-index.ts';
 import type { ChunkStore } from './chunk-store.ts';
 import { storageError } from './errors.ts';
@@ -45,8 +46,7 @@ export class ChunkStoreQuerier implements Querier {
     for (const s of series) {
       const list = chunks.get(s.seriesId);
       if (list === undefined) continue;
-      const decoded = list.map((ref) => decodeRange(bytesByRef.get(ref)!, start, end, this.#tenant, s.labels, ref));
-      const merged = mergeSampleColumns(decoded);
+      const merged = decodeSeries(list, bytesByRef, start, end, this.#tenant, s.labels);
       if (merged.timestamps.length > 0) out.push({ labels: s.labels, timestamps: merged.timestamps, values: merged.values });
     }
     return out;
@@ -77,6 +77,49 @@ export class ChunkStoreQuerier implements Querier {
     for (const ls of await this.series(matchers, hints)) for (const l of ls) if (l.name === name) values.add(l.value);
     return [...values].sort();
   }
+}
+
+/**
+ * Decodes a series' chunks. Chunks in minT order that do not overlap (the
+ * common case) are decoded straight into one pair of columns, skipping the
+ * per-chunk arrays and the merge copy; overlapping ones take the merge path.
+ */
+function decodeSeries(
+  list: readonly ChunkRef[],
+  bytesByRef: ReadonlyMap<ChunkRef, Uint8Array>,
+  start: number,
+  end: number,
+  tenant: string,
+  labels: Labels,
+): SampleColumns {
+  let total = 0;
+  for (let i = 0; i < list.length; i++) {
+    const bytes = bytesByRef.get(list[i]!)!;
+    if (i > 0 && list[i]!.minT <= list[i - 1]!.maxT) {
+      return mergeSampleColumns(list.map((ref) => decodeRange(bytesByRef.get(ref)!, start, end, tenant, labels, ref)));
+    }
+    total += bytes.length >= 2 ? (bytes[0]! << 8) | bytes[1]! : 0;
+  }
+  const ts = new Float64Array(total);
+  const vs = new Float64Array(total);
+  let n = 0;
+  for (const ref of list) {
+    const bytes = bytesByRef.get(ref)!;
+    try {
+      n += decodeXorRange(bytes, ts, vs, n, start, end);
+    } catch (err) {
+      throw corrupt(tenant, labels, ref, err);
+    }
+  }
+  return n === total ? { timestamps: ts, values: vs } : { timestamps: ts.slice(0, n), values: vs.slice(0, n) };
+}
+
+function corrupt(tenant: string, labels: Labels, ref: ChunkRef, err: unknown): Error {
+  return storageError(
+    'STORE_CHUNK_CORRUPT',
+    `Failed to decode chunk: tenant ${JSON.stringify(tenant)}, series ${JSON.stringify(labels.map((l) => `${l.name}=${l.value}`).join(','))}, chunk ${JSON.stringify(ref.id)}: ${(err as Error).message}`,
+    err,
+  );
 }
 
 function decodeRange(bytes: Uint8Array, start: number, end: number, tenant: string, labels: Labels, ref: ChunkRef): SampleColumns {
