@@ -3,6 +3,7 @@
  * grid at once (column arrays per series), like Prometheus's range evaluation.
  * Instant queries are grids of one step.
  */
+import { firstAtOrAfter, lastAtOrBefore } from './search.ts';
 import type { Labels } from '../model/labels.ts';
 import { METRIC_NAME, compareLabels, getLabel, labelsKey } from '../model/labels.ts';
 import type { SeriesSamples } from '../model/samples.ts';
@@ -1571,30 +1572,6 @@ function extendFloats(ts0: Float64Array, vs0: Float64Array, mint: number, maxt: 
   ots[count + 1] = maxt;
   ovs[count + 1] = right;
   return { ts: ots, vs: ovs };
-}
-
-/** Index of the last sample at or before t within [0, n) (0 when none), like Prometheus's sort.Search(...)-1. */
-function lastAtOrBefore(ts: Float64Array, n: number, t: number): number {
-  let lo = 0;
-  let hi = n;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ts[mid]! > t) hi = mid;
-    else lo = mid + 1;
-  }
-  return Math.max(0, lo - 1);
-}
-
-/** Index of the first sample at or after t within [0, n) (n when none). */
-function firstAtOrAfter(ts: Float64Array, n: number, t: number): number {
-  let lo = 0;
-  let hi = n;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ts[mid]! >= t) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
 }
 
 /**

@@ -7,30 +7,7 @@
 import type { FloatHistogram } from './float-histogram.ts';
 import { HistogramError } from './float-histogram.ts';
 import type { RangeNotes } from './range.ts';
-
-/** Index of the last sample at or before t within [0, n) (0 when none). */
-function lastAtOrBefore(ts: Float64Array, n: number, t: number): number {
-  let lo = 0;
-  let hi = n;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ts[mid]! > t) hi = mid;
-    else lo = mid + 1;
-  }
-  return Math.max(0, lo - 1);
-}
-
-/** First index in [0, n) with ts >= t (n - 1 when none). */
-function firstAtOrAfter(ts: Float64Array, n: number, t: number): number {
-  let lo = 0;
-  let hi = n - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ts[mid]! >= t) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
-}
+import { firstAtOrAfter, lastAtOrBefore } from '../search.ts';
 
 /**
  * The histogram at t between (t1, h1) and (t2, h2). For counters, a reset between
@@ -78,7 +55,7 @@ export function extendedHistogramRate(
   if (smoothed && ts[0]! > rangeEnd) return undefined;
   let last = n - 1;
   let first = lastAtOrBefore(ts, last, rangeStart);
-  if (smoothed) last = firstAtOrAfter(ts, n, rangeEnd);
+  if (smoothed) last = firstAtOrAfter(ts, n - 1, rangeEnd);
   if (ts[last]! <= rangeStart) return undefined;
   try {
     const leftInterp = smoothed && ts[first]! < rangeStart;
