@@ -3,12 +3,13 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { labelsFromObject, labelsKey, type Labels } from '../../query/model/labels.ts';
+import { getLabel, labelsFromObject, labelsKey, type Labels } from '../../query/model/labels.ts';
+import { isStaleNaN, staleNaN } from '../../query/model/samples.ts';
 import { newMatcher } from '../../query/model/matchers.ts';
 import { FakeClock } from '../core/clock.ts';
 import { encodeXorChunk } from '../chunk/xor.ts';
 import { listAll } from '../store/bucket.ts';
-import { ChunkStore, type ChunkToWrite } from '../store/chunk-store.ts';
+import { ChunkStore, chunkEncodingOf, type ChunkToWrite } from '../store/chunk-store.ts';
 import { LevelDbChunkIndex } from '../store/index-backends.ts';
 import { LocalBucket } from '../store/local-bucket.ts';
 import { Compactor } from './compactor.ts';
@@ -55,11 +56,13 @@ function seriesLabels(i: number, extra: Record<string, string> = {}): Labels {
 function chunksOf(labels: Labels, from: number, n: number, cut: number, value: (k: number) => number): ChunkToWrite[] {
   const out: ChunkToWrite[] = [];
   for (let o = 0; o < n; o += cut) {
-    const ts: number[] = [];
-    const vs: number[] = [];
-    for (let k = o; k < Math.min(n, o + cut); k++) {
-      ts.push(from + k * STEP);
-      vs.push(value(k));
+    const len = Math.min(n, o + cut) - o;
+    // Typed columns: a plain array could canonicalize a stale marker's NaN bits.
+    const ts = new Float64Array(len);
+    const vs = new Float64Array(len);
+    for (let k = o; k < o + len; k++) {
+      ts[k - o] = from + k * STEP;
+      vs[k - o] = value(k);
     }
     out.push({ labels, chunkBytes: encodeXorChunk(ts, vs).copyBytes(), minT: ts[0]!, maxT: ts[ts.length - 1]! });
   }
@@ -107,7 +110,10 @@ test('compaction turns replicas\' small overlapping chunks into one chunk per wi
     const chunks = await index.chunksFor('team-a', ids.map((s) => s.seriesId), ALL.start, ALL.end);
     for (const list of chunks.values()) {
       assert.equal(list.length, 2);
-      for (const c of list) assert.equal(c.samples, 480);
+      for (const c of list) {
+        assert.equal(c.samples, 480);
+        assert.equal(chunkEncodingOf(c), 'packed', 'integer samples compact best as packed chunks');
+      }
     }
 
     // Nothing is deleted before the grace period ends, even by further runs.
@@ -181,5 +187,34 @@ test('retention deletes only the configured tenant\'s old data; tenants never se
     assert.equal((await chunkObjects(env, 'team-a')).length, 2);
     assert.equal((await chunkObjects(env, 'team-b')).length, 4);
     assert.equal((await chunkObjects(env, 'team-c')).length, 4);
+  });
+});
+
+test('compaction writes each window in the smaller encoding: packed for decimals, XOR for full-precision noise; stale markers survive', async () => {
+  await withEnv(async (env) => {
+    const { writers, clock, index } = env;
+    const decimals = seriesLabels(1, { kind: 'decimal' });
+    const noise = seriesLabels(2, { kind: 'noise' });
+    // Accumulated binary fractions (1000.1000000000001, …): too many digits for packed's decimal
+    // integers, while XOR still shares the sign, exponent and high mantissa bits.
+    let x = 1000;
+    const noisy = (k: number) => (k === 100 ? staleNaN() : (x += 0.1));
+    const noisyValues = Float64Array.from({ length: 240 }, (_, k) => noisy(k));
+    await writers[0]!.putChunks('t', [
+      ...chunksOf(decimals, BASE, 240, 120, (k) => (k === 50 ? staleNaN() : Math.round(k * 1.37 * 100) / 100)),
+      ...chunksOf(noise, BASE, 240, 120, (k) => noisyValues[k]!),
+    ]);
+    const before = await snapshot(writers[0]!, 't');
+    const r = await new Compactor({ gracePeriodMs: 0, intervalMs: DAY }, { store: writers[0]!, bucket: env.bucket, clock }).runOnce();
+    assert.equal(r.chunksOut, 2);
+    const ids = await index.lookupSeries('t', [], ALL.start, ALL.end);
+    const chunks = await index.chunksFor('t', ids.map((s) => s.seriesId), ALL.start, ALL.end);
+    const encodings = new Map(ids.map((s) => [getLabel(s.labels, 'kind'), chunks.get(s.seriesId)!.map((c) => chunkEncodingOf(c))]));
+    assert.deepEqual(encodings.get('decimal'), ['packed']);
+    assert.deepEqual(encodings.get('noise'), ['xor']);
+    assert.deepEqual(await snapshot(writers[0]!, 't'), before, 'identical answers');
+    const sel = await writers[1]!.querier('t').select(ANY, ALL);
+    const stale = sel.map((s) => s.values.findIndex((v) => isStaleNaN(v)));
+    assert.deepEqual(stale.sort((a, b) => a - b), [50, 100], 'the stale markers kept their exact bits');
   });
 });

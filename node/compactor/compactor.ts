@@ -15,11 +15,11 @@
  */
 import { SystemClock, type Clock } from '../core/clock.ts';
 import { Service } from '../core/service.ts';
-import { encodeXorChunk, XorIterator } from '../chunk/xor.ts';
+import { decodeChunk, encodeSmallest } from '../chunk/encoding.ts';
 import type { Bucket } from '../store/bucket.ts';
 import type { ChunkIndex, ChunkRef, SeriesRef } from '../store/chunk-index.ts';
 import { mergeSampleColumns, type SampleColumns } from '../store/chunk-querier.ts';
-import { ChunkStore, type ChunkToWrite } from '../store/chunk-store.ts';
+import { ChunkStore, chunkEncodingOf, type ChunkToWrite } from '../store/chunk-store.ts';
 import { mapLimit } from '../store/map-limit.ts';
 import { TenantBucket } from '../store/tenant-bucket.ts';
 import { defaultCompactorConfig, validateCompactorConfig, type CompactorConfig } from './config.ts';
@@ -198,12 +198,9 @@ export class Compactor extends Service {
     for (const g of groups) {
       let inSamples = 0;
       const parts: SampleColumns[] = g.refs.map((ref) => {
-        const it = new XorIterator(bytesOf.get(ref)!);
-        const ts = new Float64Array(it.count);
-        const vs = new Float64Array(it.count);
-        const n = it.readInto(ts, vs, 0);
-        inSamples += n;
-        return { timestamps: ts.subarray(0, n), values: vs.subarray(0, n) };
+        const cols = decodeChunk(chunkEncodingOf(ref), bytesOf.get(ref)!);
+        inSamples += cols.timestamps.length;
+        return cols;
       });
       // Replicas' chunks overlap: order by first sample so the merge keeps one sample per timestamp.
       parts.sort((a, b) => (a.timestamps[0] ?? 0) - (b.timestamps[0] ?? 0));
@@ -213,8 +210,9 @@ export class Compactor extends Service {
       for (let o = 0; o < n; o += MAX_CHUNK_SAMPLES) {
         const ts = merged.timestamps.subarray(o, Math.min(n, o + MAX_CHUNK_SAMPLES));
         const vs = merged.values.subarray(o, Math.min(n, o + MAX_CHUNK_SAMPLES));
-        const c = encodeXorChunk(ts, vs);
-        writes.push({ labels: g.labels, chunkBytes: c.copyBytes(), minT: ts[0]!, maxT: ts[ts.length - 1]! });
+        // Whichever encoding is smaller for these samples: usually packed (decimal values), XOR for noisy floats.
+        const c = encodeSmallest(ts, vs);
+        writes.push({ labels: g.labels, chunkBytes: c.bytes, encoding: c.encoding, minT: ts[0]!, maxT: ts[ts.length - 1]! });
       }
       seriesSeen.add(g.refs[0]!.seriesId);
     }

@@ -4,7 +4,7 @@
  */
 import type { Labels } from '../../query/model/labels.ts';
 import { XorChunk, XorIterator, XOR_MAX_BYTES_SOFT } from '../chunk/xor.ts';
-import { decodeXorRange } from './xor-columns.ts';
+import { decodeXorRange } from '../chunk/xor-columns.ts';
 
 /** A closed chunk: exact-size Prometheus XOR bytes plus its time bounds. */
 export interface ClosedChunk {

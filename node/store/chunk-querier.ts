@@ -9,10 +9,9 @@ import type { Labels } from '../../query/model/labels.ts';
 import type { Matcher } from '../../query/model/matchers.ts';
 import type { SeriesSamples } from '../../query/model/samples.ts';
 import type { Querier, SelectHints } from '../../query/querier/queryable.ts';
-import { XorIterator } from '../chunk/xor.ts';
-import { decodeXorRange } from '../ingester/xor-columns.ts';
+import { chunkSampleCount, decodeChunkRange } from '../chunk/encoding.ts';
 import type { ChunkRef } from './chunk-index.ts';
-import type { ChunkStore } from './chunk-store.ts';
+import { chunkEncodingOf, type ChunkStore } from './chunk-store.ts';
 import { storageError } from './errors.ts';
 
 export interface SampleColumns {
@@ -94,19 +93,22 @@ function decodeSeries(
 ): SampleColumns {
   let total = 0;
   for (let i = 0; i < list.length; i++) {
-    const bytes = bytesByRef.get(list[i]!)!;
-    if (i > 0 && list[i]!.minT <= list[i - 1]!.maxT) {
-      return mergeSampleColumns(list.map((ref) => decodeRange(bytesByRef.get(ref)!, start, end, tenant, labels, ref)));
+    const ref = list[i]!;
+    if (i > 0 && ref.minT <= list[i - 1]!.maxT) {
+      return mergeSampleColumns(list.map((r) => decodeRange(bytesByRef.get(r)!, start, end, tenant, labels, r)));
     }
-    total += bytes.length >= 2 ? (bytes[0]! << 8) | bytes[1]! : 0;
+    try {
+      total += chunkSampleCount(chunkEncodingOf(ref), bytesByRef.get(ref)!);
+    } catch (err) {
+      throw corrupt(tenant, labels, ref, err);
+    }
   }
   const ts = new Float64Array(total);
   const vs = new Float64Array(total);
   let n = 0;
   for (const ref of list) {
-    const bytes = bytesByRef.get(ref)!;
     try {
-      n += decodeXorRange(bytes, ts, vs, n, start, end);
+      n += decodeChunkRange(chunkEncodingOf(ref), bytesByRef.get(ref)!, ts, vs, n, start, end);
     } catch (err) {
       throw corrupt(tenant, labels, ref, err);
     }
@@ -124,17 +126,14 @@ function corrupt(tenant: string, labels: Labels, ref: ChunkRef, err: unknown): E
 
 function decodeRange(bytes: Uint8Array, start: number, end: number, tenant: string, labels: Labels, ref: ChunkRef): SampleColumns {
   try {
-    const it = new XorIterator(bytes);
-    const ts = new Float64Array(it.count);
-    const vs = new Float64Array(it.count);
-    const n = it.readInto(ts, vs, 0, start, end);
+    const encoding = chunkEncodingOf(ref);
+    const count = chunkSampleCount(encoding, bytes);
+    const ts = new Float64Array(count);
+    const vs = new Float64Array(count);
+    const n = decodeChunkRange(encoding, bytes, ts, vs, 0, start, end);
     return { timestamps: ts.subarray(0, n), values: vs.subarray(0, n) };
   } catch (err) {
-    throw storageError(
-      'STORE_CHUNK_CORRUPT',
-      `Failed to decode chunk: tenant ${JSON.stringify(tenant)}, series ${JSON.stringify(labels.map((l) => `${l.name}=${l.value}`).join(','))}, chunk ${JSON.stringify(ref.id)}: ${(err as Error).message}`,
-      err,
-    );
+    throw corrupt(tenant, labels, ref, err);
   }
 }
 

@@ -24,6 +24,7 @@ import { TenantBucket } from './tenant-bucket.ts';
 import { assertValidTenantId } from './tenant-id.ts';
 import { ChunkStoreQuerier } from './chunk-querier.ts';
 import { ChunkCache } from './chunk-cache.ts';
+import { chunkSampleCount, type ChunkEncoding } from '../chunk/encoding.ts';
 
 export interface ChunkStoreConfig {
   /** Chunk uploads in flight at once per putChunks() call. @default 16 */
@@ -44,11 +45,21 @@ export function defaultChunkStoreConfig(): ChunkStoreConfig {
 
 export interface ChunkToWrite {
   labels: Labels;
-  /** Prometheus XOR chunk bytes, starting with the 2-byte big-endian sample count. */
+  /** The encoded chunk (node/chunk/encoding.ts). */
   chunkBytes: Uint8Array;
+  /** @default 'xor' (Prometheus XOR: 2-byte big-endian sample count, then the bit stream) */
+  encoding?: ChunkEncoding;
   /** First and last sample timestamps, inclusive ms. */
   minT: number;
   maxT: number;
+}
+
+/** The chunk ID (and so the object key) names the encoding: no suffix for XOR, ".p" for packed. */
+const ID_SUFFIX: Record<ChunkEncoding, string> = { xor: '', packed: '.p' };
+
+/** The encoding of a stored chunk, from its ID. */
+export function chunkEncodingOf(ref: Pick<ChunkRef, 'id'>): ChunkEncoding {
+  return ref.id.endsWith(ID_SUFFIX.packed) ? 'packed' : 'xor';
 }
 
 export interface PutChunksResult {
@@ -106,9 +117,10 @@ export class ChunkStore {
         throw new RangeError(`Invalid chunk time range: [${c.minT}, ${c.maxT}] (tenant ${JSON.stringify(tenant)})`);
       }
       const seriesId = seriesIdFor(tenant, c.labels);
+      const encoding = c.encoding ?? 'xor';
       const hash = createHash('sha256').update(c.chunkBytes).digest('hex').slice(0, 32);
-      const samples = (c.chunkBytes[0]! << 8) | c.chunkBytes[1]!;
-      const ref: ChunkRef = { seriesId, id: `${c.minT}-${c.maxT}-${hash}`, minT: c.minT, maxT: c.maxT, samples, bytes: c.chunkBytes.length };
+      const samples = chunkSampleCount(encoding, c.chunkBytes);
+      const ref: ChunkRef = { seriesId, id: `${c.minT}-${c.maxT}-${hash}${ID_SUFFIX[encoding]}`, minT: c.minT, maxT: c.maxT, samples, bytes: c.chunkBytes.length };
       refs.push(ref);
       entries.push({ seriesId, labels: c.labels, chunk: { id: ref.id, minT: ref.minT, maxT: ref.maxT, samples, bytes: ref.bytes } });
     }
@@ -157,17 +169,27 @@ export class ChunkStore {
     const useCache = opts.cache ?? true;
     assertValidTenantId(tenant);
     const bucket = this.#tenantBucket(tenant);
-    return mapLimit(refs, this.#cfg.fetchConcurrency, async (ref) => {
+    const out: FetchedChunk[] = new Array(refs.length);
+    const misses: number[] = [];
+    // Cached chunks synchronously: a promise per chunk costs more than the lookup itself.
+    for (let i = 0; i < refs.length; i++) {
+      const cached = useCache ? this.#cache.get(`${tenant}/${ChunkStore.chunkKey(refs[i]!)}`) : undefined;
+      if (cached !== undefined) out[i] = { ref: refs[i]!, bytes: cached };
+      else misses.push(i);
+    }
+    if (misses.length === 0) return out;
+    const fetched = await mapLimit(misses, this.#cfg.fetchConcurrency, async (i) => {
+      const ref = refs[i]!;
       signal?.throwIfAborted();
       const key = ChunkStore.chunkKey(ref);
       const cacheKey = `${tenant}/${key}`;
-      const cached = useCache ? this.#cache.get(cacheKey) : undefined;
-      if (cached !== undefined) return { ref, bytes: cached };
       const bytes = await bucket.get(key);
       if (bytes !== undefined && useCache) this.#cache.set(cacheKey, bytes);
       if (bytes === undefined) throw storageError('STORE_CHUNK_MISSING', `Chunk object missing: tenant ${JSON.stringify(tenant)}, key ${JSON.stringify(key)}`);
       return { ref, bytes };
     });
+    misses.forEach((i, j) => (out[i] = fetched[j]!));
+    return out;
   }
 
   /** Deletes chunk objects and their index rows (index first, so queries never meet a missing object). */

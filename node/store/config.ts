@@ -110,6 +110,8 @@ export interface IndexConfig {
   writeCacheTtlMs: number;
   /** Backend queries in flight per index call. @default 16 */
   queryConcurrency: number;
+  /** Bytes of index reads cached in memory for rocksdb/leveldb (exactly invalidated: only this process writes them); 0 disables; never used for dynamodb. @default 67108864 */
+  readCacheBytes: number;
   rocksdb: RocksDbSettings;
   leveldb: LevelDbSettings;
   dynamodb: DynamoDbSettings;
@@ -197,6 +199,7 @@ export function validateStoreConfig(c: StoreConfig, path = 'store'): void {
   posInt('index.writeCacheSize', i.writeCacheSize, 0);
   posInt('index.writeCacheTtlMs', i.writeCacheTtlMs, 0);
   posInt('index.queryConcurrency', i.queryConcurrency);
+  posInt('index.readCacheBytes', i.readCacheBytes, 0);
   if (i.backend === 'rocksdb' && i.rocksdb.dir === '') fail('index.rocksdb.dir', 'must not be empty');
   if (i.backend === 'dynamodb') {
     const d = i.dynamodb;

@@ -20,6 +20,8 @@ export interface LevelDbRowStoreConfig {
 type Db = ClassicLevel<Uint8Array, Uint8Array>;
 
 export class LevelDbRowStore implements RowStore {
+  /** The database directory is locked by this process. */
+  readonly exclusive = true;
   #dir: string;
   #batchSize: number;
   #db: Db | undefined;
@@ -81,28 +83,44 @@ export class LevelDbRowStore implements RowStore {
     }
     const upper = prefixUpperBound(scope);
     const out: IndexRow[] = [];
+    const it = db.iterator({ gte: lower, ...(upper ? { lt: upper } : {}) });
     try {
-      for await (const [key, value] of db.iterator({ gte: lower, ...(upper ? { lt: upper } : {}) })) {
-        out.push({ hash, range: key.subarray(base.length), value: value.length > 0 ? value : undefined });
+      for (;;) {
+        const entries = await it.nextv(1000);
+        if (entries.length === 0) break;
+        for (const [key, value] of entries) out.push({ hash, range: key.subarray(base.length), value: value.length > 0 ? value : undefined });
       }
     } catch (err) {
       throw wrap(`Failed to query LevelDB index for ${JSON.stringify(hash)}`, err);
+    } finally {
+      await it.close();
     }
     return out;
   }
 
-  async scanHashPrefix(hashPrefix: string, hashBytes: number, limit: number): Promise<IndexRow[] | undefined> {
+  async scanHashPrefix(hashPrefix: string, hashBytes: number, limit: number, keep?: (hashTail: string) => boolean): Promise<IndexRow[] | undefined> {
     const db = this.#open();
     const scope = encodeHashPrefix(hashPrefix, hashBytes);
     const upper = prefixUpperBound(scope);
+    const tailStart = scope.length;
+    const tailEnd = 2 + hashBytes;
     const out: IndexRow[] = [];
+    let visited = 0;
+    const it = db.iterator({ gte: scope, ...(upper ? { lt: upper } : {}) });
     try {
-      for await (const [key, value] of db.iterator({ gte: scope, ...(upper ? { lt: upper } : {}) })) {
-        if (out.length >= limit) return undefined;
-        out.push(decodeRow(key, value, hashBytes));
+      // nextv: a thousand entries per native call instead of one promise per row.
+      for (;;) {
+        const entries = await it.nextv(1000);
+        if (entries.length === 0) break;
+        for (const [key, value] of entries) {
+          if (visited++ >= limit) return undefined;
+          if (keep === undefined || keep(Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('utf8', tailStart, tailEnd))) out.push(decodeRow(key, value, hashBytes));
+        }
       }
     } catch (err) {
       throw wrap(`Failed to scan LevelDB index under ${JSON.stringify(hashPrefix)}`, err);
+    } finally {
+      await it.close();
     }
     return out;
   }

@@ -41,6 +41,8 @@ export interface RocksDbRowStoreConfig {
 }
 
 export class RocksDbRowStore implements RowStore {
+  /** The database directory is locked by this process. */
+  readonly exclusive = true;
   #dir: string;
   #batchSize: number;
   #db: LevelDown | undefined;
@@ -98,36 +100,43 @@ export class RocksDbRowStore implements RowStore {
     }
     const upper = prefixUpperBound(scope);
     const it = db.iterator({ gte: lower, ...(upper ? { lt: Buffer.from(upper) } : {}), keyAsBuffer: true, valueAsBuffer: true });
-    const out: IndexRow[] = [];
     try {
-      for (;;) {
-        const [key, value] = await new Promise<[Buffer | undefined, Buffer | undefined]>((resolve, reject) =>
-          it.next((err, k, v) => (err ? reject(wrap(`Failed to query RocksDB index for ${JSON.stringify(hash)}`, err)) : resolve([k, v]))),
-        );
-        if (key === undefined) break;
-        out.push({ hash, range: key.subarray(base.length), value: value && value.length > 0 ? value : undefined });
-      }
+      // One promise for the whole query, not one per row: postings of a label can hold every series.
+      return await new Promise<IndexRow[]>((resolve, reject) => {
+        const out: IndexRow[] = [];
+        const step = (): void => {
+          it.next((err, key, value) => {
+            if (err) return reject(wrap(`Failed to query RocksDB index for ${JSON.stringify(hash)}`, err));
+            if (key === undefined) return resolve(out);
+            out.push({ hash, range: key.subarray(base.length), value: value && value.length > 0 ? value : undefined });
+            step();
+          });
+        };
+        step();
+      });
     } finally {
       await new Promise<void>((resolve) => it.end(() => resolve()));
     }
-    return out;
   }
 
-  async scanHashPrefix(hashPrefix: string, hashBytes: number, limit: number): Promise<IndexRow[] | undefined> {
+  async scanHashPrefix(hashPrefix: string, hashBytes: number, limit: number, keep?: (hashTail: string) => boolean): Promise<IndexRow[] | undefined> {
     const db = this.#open();
     const scope = encodeHashPrefix(hashPrefix, hashBytes);
+    const tailStart = scope.length;
+    const tailEnd = 2 + hashBytes;
     const upper = prefixUpperBound(scope);
     // Large native batches, and one promise for the whole scan rather than one per row.
     const it = db.iterator({ gte: scope, ...(upper ? { lt: Buffer.from(upper) } : {}), keyAsBuffer: true, valueAsBuffer: true, highWaterMark: 1 << 20 });
     try {
       return await new Promise<IndexRow[] | undefined>((resolve, reject) => {
         const out: IndexRow[] = [];
+        let visited = 0;
         const step = (): void => {
           it.next((err, k, v) => {
             if (err) return reject(wrap(`Failed to scan RocksDB index under ${JSON.stringify(hashPrefix)}`, err));
             if (k === undefined) return resolve(out);
-            if (out.length >= limit) return resolve(undefined);
-            out.push(decodeRow(k, v, hashBytes));
+            if (visited++ >= limit) return resolve(undefined);
+            if (keep === undefined || keep(k.toString('utf8', tailStart, tailEnd))) out.push(decodeRow(k, v, hashBytes));
             step();
           });
         };

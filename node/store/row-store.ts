@@ -23,6 +23,11 @@ export interface RangeCondition {
 }
 
 export interface RowStore {
+  /**
+   * True when no other process can change the rows (embedded stores lock their
+   * directory), so this process may cache what it reads (cached-row-store.ts).
+   */
+  readonly exclusive?: boolean;
   open(): Promise<void>;
   close(): Promise<void>;
   /** Writes (upserts) rows; rows are idempotent, so repeating a write is harmless. */
@@ -34,9 +39,11 @@ export interface RowStore {
   /**
    * Optional (embedded stores, where one scan is far cheaper than many queries): every row
    * of every hash key that starts with `hashPrefix` and is `hashBytes` UTF-8 bytes long, in
-   * key order, or undefined as soon as more than `limit` rows would be returned.
+   * key order, or undefined as soon as more than `limit` rows were visited. `keep`, when
+   * given, sees the rest of the hash key after the prefix and drops rows it rejects before
+   * any row object is built (the scan visits far more rows than callers usually want).
    */
-  scanHashPrefix?(hashPrefix: string, hashBytes: number, limit: number): Promise<IndexRow[] | undefined>;
+  scanHashPrefix?(hashPrefix: string, hashBytes: number, limit: number, keep?: (hashTail: string) => boolean): Promise<IndexRow[] | undefined>;
   /** Point reads; undefined for missing rows, in the order of keys. */
   getMany(keys: readonly RowKey[]): Promise<(IndexRow | undefined)[]>;
 }

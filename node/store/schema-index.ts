@@ -38,6 +38,7 @@ import {
 import { isValidSeriesId, seriesIdFor, seriesIdFromBytes, seriesIdToBytes } from './series-id.ts';
 import { assertValidTenantId } from './tenant-id.ts';
 import { RecentCache } from './recent-cache.ts';
+import { CachedRowStore, type CachedRowStoreStats } from './cached-row-store.ts';
 import { mapLimit } from './map-limit.ts';
 import { storageError } from './errors.ts';
 
@@ -55,10 +56,16 @@ export interface SchemaIndexConfig {
   writeCacheTtlMs: number;
   /** Store queries in flight at once for one index call. @default 16 */
   queryConcurrency: number;
+  /**
+   * Bytes of index reads cached in memory, for stores only this process writes
+   * (RocksDB, LevelDB), where invalidation on write is exact; 0 disables. Shared
+   * stores (DynamoDB) are never cached. @default 67108864 (64 MiB)
+   */
+  readCacheBytes: number;
 }
 
 export function defaultSchemaIndexConfig(): SchemaIndexConfig {
-  return { bucketPeriodMs: 86_400_000, writeCacheSize: 1_000_000, writeCacheTtlMs: 900_000, queryConcurrency: 16 };
+  return { bucketPeriodMs: 86_400_000, writeCacheSize: 1_000_000, writeCacheTtlMs: 900_000, queryConcurrency: 16, readCacheBytes: 64 * 1024 * 1024 };
 }
 
 export interface IndexStats {
@@ -78,12 +85,17 @@ export class SchemaChunkIndex extends Service implements ChunkIndex {
 
   constructor(name: string, store: RowStore, config: Partial<SchemaIndexConfig> = {}, deps: { clock?: Clock } = {}) {
     super(name);
-    this.#store = store;
     this.#cfg = { ...defaultSchemaIndexConfig(), ...config };
+    this.#store = store.exclusive === true && this.#cfg.readCacheBytes > 0 ? new CachedRowStore(store, this.#cfg.readCacheBytes) : store;
     if (!(Number.isSafeInteger(this.#cfg.bucketPeriodMs) && this.#cfg.bucketPeriodMs > 0)) {
       throw new RangeError(`Invalid index bucket period: ${this.#cfg.bucketPeriodMs} ms`);
     }
     this.#written = new RecentCache({ maxEntries: this.#cfg.writeCacheSize, ttlMs: this.#cfg.writeCacheTtlMs, clock: deps.clock ?? new SystemClock() });
+  }
+
+  /** Read cache counters, or undefined when reads are not cached (shared stores, readCacheBytes 0). */
+  readCacheStats(): CachedRowStoreStats | undefined {
+    return this.#store instanceof CachedRowStore ? { ...this.#store.stats } : undefined;
   }
 
   get bucketPeriodMs(): number {
@@ -230,11 +242,16 @@ export class SchemaChunkIndex extends Service implements ChunkIndex {
       if (wanted !== null) {
         const prefix = hashKeys.chunks(tenant, b, '');
         this.stats.reads++;
-        const rows = await this.#store.scanHashPrefix!(prefix, Buffer.byteLength(hashKeys.chunks(tenant, b, seriesIds[0]!)), seriesIds.length * SCAN_ROWS_PER_SERIES);
+        const rows = await this.#store.scanHashPrefix!(
+          prefix,
+          Buffer.byteLength(hashKeys.chunks(tenant, b, seriesIds[0]!)),
+          seriesIds.length * SCAN_ROWS_PER_SERIES,
+          (hexId) => wanted.has(hexId),
+        );
         if (rows !== undefined) {
           for (const r of rows) {
             const seriesId = r.hash.slice(prefix.length);
-            if (!wanted.has(seriesId) || decodeI64(r.range.subarray(0, 8)) < start) continue;
+            if (!wanted.has(seriesId) || decodeI64(r.range) < start) continue;
             add(seriesId, r);
           }
           continue;

@@ -37,7 +37,7 @@ export function createBucket(c: BucketConfig, deps: { clock?: Clock } = {}): Buc
 
 /** The configured index, not yet started. */
 export function createChunkIndex(c: IndexConfig, deps: { clock?: Clock } = {}): SchemaChunkIndex {
-  const schema = { bucketPeriodMs: c.bucketPeriodMs, writeCacheSize: c.writeCacheSize, writeCacheTtlMs: c.writeCacheTtlMs, queryConcurrency: c.queryConcurrency };
+  const schema = { bucketPeriodMs: c.bucketPeriodMs, writeCacheSize: c.writeCacheSize, writeCacheTtlMs: c.writeCacheTtlMs, queryConcurrency: c.queryConcurrency, readCacheBytes: c.readCacheBytes };
   if (c.backend === 'memory') return new MemoryChunkIndex(schema, deps);
   if (c.backend === 'rocksdb') return new RocksDbChunkIndex({ ...schema, dir: c.rocksdb.dir }, deps);
   if (c.backend === 'leveldb') return new LevelDbChunkIndex({ ...schema, dir: c.leveldb.dir }, deps);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { XorChunk, XorIterator } from '../chunk/xor.ts';
+import { XorChunk, XorIterator } from './xor.ts';
 import { decodeXorRange } from './xor-columns.ts';
 
 /** Deterministic pseudo-random numbers (tests must not depend on Math.random). */
