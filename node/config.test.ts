@@ -32,3 +32,15 @@ test('loadConfig: unknown options and flags are errors naming them', (t) => {
   assert.throws(() => loadConfig(['--config', file]), /auth\.mode/);
   assert.throws(() => loadConfig(['--config', join(dir, 'missing.yaml')]), /Cannot read config file/);
 });
+
+test('loadConfig: query.queryStoreAfterMs may not outlast what ingesters keep after a flush', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'frank-config-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'c.yaml');
+  writeFileSync(file, 'query:\n  queryStoreAfterMs: 600000\nflush:\n  retainAfterFlushMs: 900000\n');
+  assert.equal(loadConfig(['--config', file, '--data-dir', dir]).query.queryStoreAfterMs, 600_000);
+  writeFileSync(file, 'query:\n  queryStoreAfterMs: 1800000\nflush:\n  retainAfterFlushMs: 900000\n');
+  assert.throws(() => loadConfig(['--config', file, '--data-dir', dir]), (e: unknown) => e instanceof ConfigError && /queryStoreAfterMs: 1800000 exceeds flush\.retainAfterFlushMs/.test((e as Error).message));
+  writeFileSync(file, 'query:\n  queryStoreAfterMs: -1\n');
+  assert.throws(() => loadConfig(['--config', file, '--data-dir', dir]), /queryStoreAfterMs/);
+});

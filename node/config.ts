@@ -82,6 +82,14 @@ export interface FrankConfig {
     maxPointsPerSeries: number;
     /** @default 20 */
     maxConcurrent: number;
+    /**
+     * Only data older than this is read from the long-term store; newer data comes from the
+     * ingesters alone (Cortex's query-store-after), sparing the store most dashboard queries.
+     * 0 asks the store for every range. Must not exceed flush.retainAfterFlushMs: a flushed
+     * chunk stays in memory that long, so everything younger is still in the ingesters.
+     * @default 0
+     */
+    queryStoreAfterMs: number;
   };
   /**
    * Cluster mode (node/cluster/): several nodes share the series through a token ring kept in sync by SWIM
@@ -160,7 +168,7 @@ export const DEFAULT_CONFIG: FrankConfig = {
   flush: defaultFlushConfig(),
   compactor: defaultCompactorConfig(),
   // storage — end
-  query: { timeoutMs: 120_000, maxSamples: 50_000_000, lookbackDeltaMs: 300_000, maxPointsPerSeries: 11_000, maxConcurrent: 20 },
+  query: { timeoutMs: 120_000, maxSamples: 50_000_000, lookbackDeltaMs: 300_000, maxPointsPerSeries: 11_000, maxConcurrent: 20, queryStoreAfterMs: 0 },
   cluster: {
     enabled: false,
     instanceId: '',
@@ -231,6 +239,13 @@ export function validateConfig(cfg: FrankConfig): FrankConfig {
   if (!['none', 'header', 'tokens'].includes(cfg.auth.mode)) throw new ConfigError(`Invalid auth.mode: "${cfg.auth.mode}", want none, header or tokens`);
   if (!['process', 'group'].includes(cfg.ingester.walFsync)) throw new ConfigError(`Invalid ingester.walFsync: "${cfg.ingester.walFsync}", want process or group`);
   validateClusterConfig(cfg);
+  const after = cfg.query.queryStoreAfterMs;
+  if (!Number.isSafeInteger(after) || after < 0) throw new ConfigError(`Invalid query.queryStoreAfterMs: ${JSON.stringify(after)}, want an integer >= 0`);
+  if (after > cfg.flush.retainAfterFlushMs) {
+    throw new ConfigError(
+      `Invalid query.queryStoreAfterMs: ${after} exceeds flush.retainAfterFlushMs (${cfg.flush.retainAfterFlushMs}): flushed data younger than that would be in neither the ingesters nor the store's answer`,
+    );
+  }
   const instanceId = cfg.cluster.instanceId || `${hostname()}-${port}`;
   cfg = { ...cfg, ...resolveStorageSections(cfg) }; // storage sections: directories under dataDir, validation
   return { ...cfg, dataDir: resolve(cfg.dataDir), cluster: { ...cfg.cluster, instanceId } };

@@ -21,6 +21,7 @@ import { LocalRouter, type IngesterClient, type ReplicaRouter } from './distribu
 import { Overrides, type Limits } from './distributor/limits.ts';
 import { TenantResolver, type AuthConfig } from './distributor/tenant.ts';
 import { Engine } from '../query/engine/index.ts';
+import { TimeClampedQuerier } from '../query/querier/time-clamped-querier.ts';
 import { MergeQuerier } from '../query/querier/merge-querier.ts';
 import type { Querier } from '../query/querier/queryable.ts';
 import { ClusterMembership } from './cluster/membership.ts';
@@ -137,7 +138,10 @@ export class FrankensteinNode extends Service {
     // storage: ingesters first (they win ties), then the long-term store; samples at equal timestamps are kept once
     const ingesters = this.ingesterQuerierFor(tenant);
     const store = this.store?.chunks;
-    return store ? new MergeQuerier([ingesters, store.querier(tenant)]) : ingesters;
+    if (!store) return ingesters;
+    const after = this.config.query.queryStoreAfterMs;
+    const stored = after > 0 ? new TimeClampedQuerier(store.querier(tenant), () => Date.now() - after) : store.querier(tenant);
+    return new MergeQuerier([ingesters, stored]);
   }
 
   /** The tenant's view over the ingesters only (replicas merged). */

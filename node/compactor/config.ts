@@ -21,6 +21,18 @@ export interface CompactorConfig {
    * Keep it equal to ingester.chunkWindowMs and a divisor of store.index.bucketPeriodMs. @default 7200000 (2 h)
    */
   windowMs: number;
+  /**
+   * A window is compacted only once it ended this long ago, when ingesters have flushed their last
+   * chunks of it: an open window is not rewritten on every run. @default 900000 (15 min)
+   */
+  compactAfterMs: number;
+  /**
+   * Index buckets that ended this long ago are visited once more and then never again (a per-tenant
+   * watermark kept in the bucket), so a run costs what recent data costs, not the whole history.
+   * Chunks flushed into a settled bucket later (an ingester down for longer than this) stay as they
+   * are; queries de-duplicate them. @default 86400000 (1 day)
+   */
+  settledAfterMs: number;
   /** Series compacted per batch (one chunksFor index call, one putChunks call). @default 500 */
   seriesBatchSize: number;
   /** Batches in flight at once. @default 4 */
@@ -35,6 +47,8 @@ export function defaultCompactorConfig(): CompactorConfig {
     retentionMs: 0,
     retentionPerTenantMs: {},
     windowMs: 7_200_000,
+    compactAfterMs: 900_000,
+    settledAfterMs: 86_400_000,
     seriesBatchSize: 500,
     concurrency: 4,
   };
@@ -50,6 +64,8 @@ export function validateCompactorConfig(c: CompactorConfig, path = 'compactor'):
   int('gracePeriodMs', c.gracePeriodMs, 0);
   int('retentionMs', c.retentionMs, 0);
   int('windowMs', c.windowMs, 1);
+  int('compactAfterMs', c.compactAfterMs, 0);
+  int('settledAfterMs', c.settledAfterMs, 0);
   int('seriesBatchSize', c.seriesBatchSize, 1);
   int('concurrency', c.concurrency, 1);
   if (typeof c.retentionPerTenantMs !== 'object' || c.retentionPerTenantMs === null) throw new RangeError(`Invalid config: "${path}.retentionPerTenantMs" must be a mapping of tenant to ms`);

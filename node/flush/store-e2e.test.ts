@@ -47,6 +47,8 @@ test('flush to S3 + DynamoDB, restart with an empty WAL: every sample exactly on
     },
     flush: { ...base.flush, checkPeriodMs: 3_600_000 },
     compactor: { ...base.compactor, enabled: false },
+    // The store is asked only for data older than 5 minutes; the newest samples below come from memory alone.
+    query: { ...base.query, queryStoreAfterMs: 300_000 },
   });
 
   // 300 samples per series, ending 10 minutes ago (so the restart can append newer ones).

@@ -96,6 +96,22 @@ export function bucketSuite(name: string, factory: BucketFactory, supports: Buck
       assert.deepEqual(await listAll(b, ''), []);
     });
 
+    it('deleteMany() removes every key given, past one request\'s worth, and ignores missing ones', async () => {
+      const b = await fresh();
+      const keys = Array.from({ length: 1005 }, (_, i) => `many/${String(i).padStart(4, '0')}`);
+      await Promise.all(keys.map((k) => b.put(k, enc('x'))));
+      // A survivor in the same "directory": s3rver deletes a batch's keys concurrently and
+      // answers 500 when two of them race to remove the directory they emptied (real S3 has no directories).
+      await b.put('many/keep', enc('y'));
+      await b.deleteMany([...keys, 'never/was']);
+      assert.deepEqual(await listAll(b, ''), ['many/keep']);
+      await b.deleteMany(keys);
+      await b.deleteMany([]);
+      assert.equal(new TextDecoder().decode(await b.get('many/keep')), 'y');
+      await assert.rejects(b.deleteMany(['ok', '../escape']), (e: unknown) => hasStoreCode(e, 'STORE_INVALID_KEY'));
+      assert.equal(await b.exists('many/keep'), true, 'an invalid key refuses the whole call before anything is deleted');
+    });
+
     it('list() yields keys under a plain string prefix in byte order', async () => {
       const b = await fresh();
       const keys = ['a/b', 'a/bc/d', 'a/b/c', 'a/c', 'b/x', 'a', 'ab', 'a/b/c/d/e'];

@@ -39,6 +39,12 @@ export interface Bucket {
   exists(key: string): Promise<boolean>;
   /** Removes the key; deleting a missing key is not an error. */
   delete(key: string): Promise<void>;
+  /**
+   * Removes every key (missing ones are not an error), in as few requests as the backend
+   * allows: S3 takes 1,000 keys per DeleteObjects request, which matters to request bills
+   * when compaction and retention delete hundreds of thousands of chunks. Not atomic.
+   */
+  deleteMany(keys: readonly string[]): Promise<void>;
   /** Every key starting with prefix (a plain string prefix), in ascending byte order. */
   list(prefix: string): AsyncIterable<string>;
   /** Releases clients and handles; the bucket is unusable afterwards. */

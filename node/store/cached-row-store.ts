@@ -26,6 +26,8 @@ interface Entry {
   hash?: string;
   /** Scan scope (scans): every hash of this byte length starting with the prefix. */
   scan?: { prefix: string; hashBytes: number };
+  /** Scans: the rows grouped by the rest of their hash key, built on the first filtered read. */
+  byTail?: Map<string, IndexRow[]>;
 }
 
 export interface CachedRowStoreStats {
@@ -83,31 +85,28 @@ export class CachedRowStore implements RowStore {
     return rows;
   }
 
-  async scanHashPrefix(hashPrefix: string, hashBytes: number, limit: number, keep?: (hashTail: string) => boolean): Promise<IndexRow[] | undefined> {
+  async scanHashPrefix(hashPrefix: string, hashBytes: number, limit: number, only?: ReadonlySet<string>): Promise<IndexRow[] | undefined> {
     if (this.#inner.scanHashPrefix === undefined) return undefined;
     const key = `s\u0000${hashPrefix}\u0000${hashBytes}`;
-    let rows = this.#get(key)?.rows as IndexRow[] | undefined;
-    if (rows === undefined) {
+    let entry = this.#get(key);
+    if (entry === undefined) {
       const epoch = this.#epoch;
       // The whole scope is read without the filter, so the cached answer serves any later filter.
       const all = await this.#inner.scanHashPrefix(hashPrefix, hashBytes, limit);
       if (all === undefined) return undefined;
-      this.#put(epoch, key, { rows: all, bytes: rowsBytes(all), scan: { prefix: hashPrefix, hashBytes } });
-      rows = all;
+      entry = { rows: all, bytes: rowsBytes(all), scan: { prefix: hashPrefix, hashBytes } };
+      this.#put(epoch, key, entry);
     }
+    const rows = entry.rows as IndexRow[];
     if (rows.length > limit) return undefined;
-    if (keep === undefined) return rows;
-    const prefixLength = hashPrefix.length;
+    if (only === undefined) return rows;
+    // Filtered reads go through a per-hash map built once, so their cost follows what
+    // was asked for, not the size of the scope.
+    const byTail = (entry.byTail ??= groupByTail(rows, hashPrefix.length));
     const out: IndexRow[] = [];
-    let lastHash = '';
-    let lastKept = false;
-    for (const r of rows) {
-      // Rows come grouped by hash key: decide once per hash.
-      if (r.hash !== lastHash) {
-        lastHash = r.hash;
-        lastKept = keep(r.hash.slice(prefixLength));
-      }
-      if (lastKept) out.push(r);
+    for (const tail of only) {
+      const group = byTail.get(tail);
+      if (group !== undefined) for (const r of group) out.push(r);
     }
     return out;
   }
@@ -222,6 +221,21 @@ export class CachedRowStore implements RowStore {
     this.stats.bytes = 0;
     this.stats.entries = 0;
   }
+}
+
+function groupByTail(rows: readonly IndexRow[], prefixLength: number): Map<string, IndexRow[]> {
+  const out = new Map<string, IndexRow[]>();
+  let last = '';
+  let group: IndexRow[] = [];
+  for (const r of rows) {
+    if (r.hash !== last) {
+      last = r.hash;
+      group = [];
+      out.set(r.hash.slice(prefixLength), group);
+    }
+    group.push(r);
+  }
+  return out;
 }
 
 function hex(b: Uint8Array | undefined): string {

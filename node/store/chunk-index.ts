@@ -34,8 +34,13 @@ export interface SeriesRef {
 export interface ChunkIndex {
   start(): Promise<void>;
   stop(): Promise<void>;
-  /** Idempotent: writing the same entries again (another replica) changes nothing. */
-  writeEntries(tenant: string, entries: readonly IndexEntry[]): Promise<void>;
+  /**
+   * Idempotent: writing the same entries again (another replica) changes nothing.
+   * `chunksOnly`: the caller knows every entry's series is already indexed in every
+   * time bucket its chunk overlaps (the compactor rewriting chunks it found there), so
+   * only the chunk rows are written.
+   */
+  writeEntries(tenant: string, entries: readonly IndexEntry[], opts?: { chunksOnly?: boolean }): Promise<void>;
   /**
    * Series matching every matcher (Prometheus semantics: a matcher that accepts ""
    * also selects series without the label) with index rows in a time bucket
@@ -60,7 +65,10 @@ export interface ChunkIndex {
   listTenants(): Promise<string[]>;
   /**
    * Retention: drops every time bucket that ends at or before `ms`, and returns the
-   * chunks no remaining bucket references (their objects can be deleted).
+   * chunks no remaining bucket references (their objects can be deleted). `beforeDelete`
+   * is called with each bucket's newly freed chunks before that bucket's rows are
+   * deleted (and stops the deletion by throwing), so the caller can record them first:
+   * a crash in between then leaves indexed chunks, never unindexed objects nobody knows of.
    */
-  deleteBefore(tenant: string, ms: number): Promise<ChunkRef[]>;
+  deleteBefore(tenant: string, ms: number, beforeDelete?: (freed: ChunkRef[]) => Promise<void>): Promise<ChunkRef[]>;
 }

@@ -106,7 +106,11 @@ export class ChunkStore {
     return `chunks/${ref.seriesId}/${ref.id}`;
   }
 
-  async putChunks(tenant: string, chunks: readonly ChunkToWrite[]): Promise<PutChunksResult> {
+  /**
+   * Uploads the chunks (once each, whoever else wrote them) and indexes them.
+   * `seriesIndexed`: see ChunkIndex.writeEntries' chunksOnly (compaction rewrites).
+   */
+  async putChunks(tenant: string, chunks: readonly ChunkToWrite[], opts: { seriesIndexed?: boolean } = {}): Promise<PutChunksResult> {
     assertValidTenantId(tenant);
     const bucket = this.#tenantBucket(tenant);
     const refs: ChunkRef[] = [];
@@ -139,7 +143,7 @@ export class ChunkStore {
       else deduplicated++;
       this.#recent.add(cacheKey);
     });
-    await this.#index.writeEntries(tenant, entries);
+    await this.#index.writeEntries(tenant, entries, { chunksOnly: opts.seriesIndexed === true });
     return { uploaded, deduplicated, refs };
   }
 
@@ -196,13 +200,12 @@ export class ChunkStore {
   async deleteChunks(tenant: string, refs: readonly ChunkRef[]): Promise<void> {
     assertValidTenantId(tenant);
     await this.#index.deleteChunks(tenant, refs);
-    const bucket = this.#tenantBucket(tenant);
-    await mapLimit(refs, this.#cfg.uploadConcurrency, async (ref) => {
-      const key = ChunkStore.chunkKey(ref);
+    const keys = refs.map((ref) => ChunkStore.chunkKey(ref));
+    for (const key of keys) {
       this.#recent.delete(`${tenant}/${key}`);
       this.#cache.delete(`${tenant}/${key}`);
-      await bucket.delete(key);
-    });
+    }
+    await this.#tenantBucket(tenant).deleteMany(keys);
   }
 
   /** A Querier over this store for one tenant (query/querier/queryable.ts). */

@@ -71,6 +71,9 @@ export class FaultyBucket implements Bucket {
   delete(key: string): Promise<void> {
     return this.#call(`delete ${JSON.stringify(key)}`, () => this.#inner.delete(key));
   }
+  deleteMany(keys: readonly string[]): Promise<void> {
+    return this.#call(`delete ${keys.length} objects`, () => this.#inner.deleteMany(keys));
+  }
   async *list(prefix: string): AsyncIterable<string> {
     const failAt = this.#next() < this.#cfg.unavailable ? Math.floor(this.#next() * 4) : -1;
     let n = 0;

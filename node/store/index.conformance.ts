@@ -181,6 +181,18 @@ export function indexSuite(name: string, factory: IndexFactory): void {
       assert.equal((await names(idx, 't1', [m('__name__', '=', 'up')])).length, 3);
     });
 
+    it('writeEntries(chunksOnly) adds chunk rows of an indexed series and nothing else', async () => {
+      const labels = L({ __name__: 'only_chunks', job: 'x' });
+      await idx.writeEntries('co', [entry('co', labels, T0 + 10, T0 + 20)]);
+      const names0 = await idx.labelNames('co', [], T0, T0 + DAY - 1);
+      const extra = entry('co', labels, T0 + 30, T0 + 40, 'c');
+      await idx.writeEntries('co', [extra], { chunksOnly: true });
+      const id = seriesIdFor('co', labels);
+      assert.deepEqual((await idx.chunksFor('co', [id], T0, T0 + DAY)).get(id)!.map((r) => r.id), [`${T0 + 10}-${T0 + 20}-h`, extra.chunk.id]);
+      assert.deepEqual(await idx.labelNames('co', [], T0, T0 + DAY - 1), names0);
+      assert.deepEqual(await names(idx, 'co', [m('job', '=', 'x')]), ['only_chunks{job="x"}']);
+    });
+
     it('deleteChunks() removes chunk rows in every bucket they span', async () => {
       const s = L({ __name__: 'del_me', job: 'x' });
       const es = [entry('del', s, T0, T0 + 100), entry('del', s, T0 + DAY - 10, T0 + DAY + 10)];
@@ -203,8 +215,22 @@ export function indexSuite(name: string, factory: IndexFactory): void {
       const spanning = entry('ret', s1, T0 + DAY - 10, T0 + DAY + 10);
       const fresh = entry('ret', s2, T0 + 2 * DAY, T0 + 2 * DAY + 10);
       await idx.writeEntries('ret', [old1, spanning, fresh]);
-      const freed: ChunkRef[] = await idx.deleteBefore('ret', T0 + DAY + 5);
+      // A failing hook stops the deletion: nothing is lost when the caller cannot record it.
+      await assert.rejects(
+        idx.deleteBefore('ret', T0 + DAY + 5, async () => {
+          throw new Error('marker write failed');
+        }),
+        /marker write failed/,
+      );
+      assert.equal((await idx.chunksFor('ret', [old1.seriesId!], T0, T0 + 20)).get(old1.seriesId!)?.length, 1, 'still indexed after the failed hook');
+      const hooked: string[][] = [];
+      const freed: ChunkRef[] = await idx.deleteBefore('ret', T0 + DAY + 5, async (refs) => {
+        // Called before the rows go: the chunks are still indexed here.
+        assert.equal((await idx.chunksFor('ret', [old1.seriesId!], T0, T0 + 20)).get(old1.seriesId!)?.length, 1);
+        hooked.push(refs.map((r) => r.id));
+      });
       assert.deepEqual(freed.map((r) => r.id), [old1.chunk.id]);
+      assert.deepEqual(hooked, [[old1.chunk.id]]);
       assert.deepEqual(await names(idx, 'ret', [m('__name__', '=', 'ret')], T0, T0 + DAY - 1), []);
       assert.deepEqual(await idx.labelValues('ret', 'job', [], T0, T0 + DAY - 1), []);
       assert.deepEqual(await names(idx, 'ret', [m('__name__', '=', 'ret')], T0, T0 + 3 * DAY), ['ret{job="new"}', 'ret{job="old"}']);

@@ -98,7 +98,7 @@ export class LevelDbRowStore implements RowStore {
     return out;
   }
 
-  async scanHashPrefix(hashPrefix: string, hashBytes: number, limit: number, keep?: (hashTail: string) => boolean): Promise<IndexRow[] | undefined> {
+  async scanHashPrefix(hashPrefix: string, hashBytes: number, limit: number, only?: ReadonlySet<string>): Promise<IndexRow[] | undefined> {
     const db = this.#open();
     const scope = encodeHashPrefix(hashPrefix, hashBytes);
     const upper = prefixUpperBound(scope);
@@ -114,7 +114,7 @@ export class LevelDbRowStore implements RowStore {
         if (entries.length === 0) break;
         for (const [key, value] of entries) {
           if (visited++ >= limit) return undefined;
-          if (keep === undefined || keep(Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('utf8', tailStart, tailEnd))) out.push(decodeRow(key, value, hashBytes));
+          if (only === undefined || only.has(Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('utf8', tailStart, tailEnd))) out.push(decodeRow(key, value, hashBytes));
         }
       }
     } catch (err) {

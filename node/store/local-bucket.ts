@@ -138,16 +138,41 @@ export class LocalBucket implements Bucket {
       if (isMissing(err)) return;
       throw wrapFsError(`Failed to delete object ${JSON.stringify(key)}`, err);
     }
-    // Drop empty parents so listings stay cheap; failure (not empty, raced) is fine.
-    let dir = dirOf(p);
+    await this.#removeEmptyParents(dirOf(p));
+  }
+
+  /** Drops empty directories from `dir` up, so listings stay cheap; failure (not empty, raced) is fine. */
+  async #removeEmptyParents(dir: string): Promise<void> {
     while (dir.length > this.#objects.length) {
       try {
         await rmdir(dir);
       } catch {
-        break;
+        return;
       }
       dir = dirOf(dir);
     }
+  }
+
+  /** Unlinks every key, then tries each distinct parent directory once (not once per key). */
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    await this.#init();
+    for (const k of keys) assertValidKey(k);
+    const parents = new Set<string>();
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < keys.length) {
+        const key = keys[next++]!;
+        const p = this.#path(key);
+        try {
+          await unlink(p);
+          parents.add(dirOf(p));
+        } catch (err) {
+          if (!isMissing(err)) throw wrapFsError(`Failed to delete object ${JSON.stringify(key)}`, err);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(16, keys.length) }, worker));
+    for (const parent of parents) await this.#removeEmptyParents(parent);
   }
 
   async *list(prefix: string): AsyncIterable<string> {

@@ -52,6 +52,12 @@ export class MemoryBucket implements Bucket {
     this.#objects.delete(key);
   }
 
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    this.#check();
+    for (const k of keys) assertValidKey(k);
+    for (const k of keys) this.#objects.delete(k);
+  }
+
   async *list(prefix: string): AsyncIterable<string> {
     this.#check();
     assertValidPrefix(prefix);

@@ -33,12 +33,12 @@ export class MemoryRowStore implements RowStore {
     return out.sort((a, b) => compareBytes(a.range, b.range));
   }
 
-  async scanHashPrefix(hashPrefix: string, hashBytes: number, limit: number, keep?: (hashTail: string) => boolean): Promise<IndexRow[] | undefined> {
+  async scanHashPrefix(hashPrefix: string, hashBytes: number, limit: number, only?: ReadonlySet<string>): Promise<IndexRow[] | undefined> {
     const out: IndexRow[] = [];
     const hashes = [...this.#tables.keys()].filter((h) => h.startsWith(hashPrefix) && Buffer.byteLength(h) === hashBytes).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
     let visited = 0;
     for (const h of hashes) {
-      const kept = keep === undefined || keep(h.slice(hashPrefix.length));
+      const kept = only === undefined || only.has(h.slice(hashPrefix.length));
       for (const r of await this.query(h)) {
         if (visited++ >= limit) return undefined;
         if (kept) out.push(r);

@@ -81,6 +81,10 @@ export class RetryingBucket implements Bucket {
   delete(key: string): Promise<void> {
     return this.#run(`delete ${JSON.stringify(key)}`, () => this.#inner.delete(key));
   }
+  /** Retried whole: deleting keys that are already gone is not an error. */
+  deleteMany(keys: readonly string[]): Promise<void> {
+    return this.#run(`delete ${keys.length} objects`, () => this.#inner.deleteMany(keys));
+  }
 
   /** A failed listing restarts and skips keys already yielded (listings are sorted), so no key repeats or goes missing. */
   async *list(prefix: string): AsyncIterable<string> {

@@ -119,7 +119,7 @@ export class RocksDbRowStore implements RowStore {
     }
   }
 
-  async scanHashPrefix(hashPrefix: string, hashBytes: number, limit: number, keep?: (hashTail: string) => boolean): Promise<IndexRow[] | undefined> {
+  async scanHashPrefix(hashPrefix: string, hashBytes: number, limit: number, only?: ReadonlySet<string>): Promise<IndexRow[] | undefined> {
     const db = this.#open();
     const scope = encodeHashPrefix(hashPrefix, hashBytes);
     const tailStart = scope.length;
@@ -136,7 +136,7 @@ export class RocksDbRowStore implements RowStore {
             if (err) return reject(wrap(`Failed to scan RocksDB index under ${JSON.stringify(hashPrefix)}`, err));
             if (k === undefined) return resolve(out);
             if (visited++ >= limit) return resolve(undefined);
-            if (keep === undefined || keep(k.toString('utf8', tailStart, tailEnd))) out.push(decodeRow(k, v, hashBytes));
+            if (only === undefined || only.has(k.toString('utf8', tailStart, tailEnd))) out.push(decodeRow(k, v, hashBytes));
             step();
           });
         };

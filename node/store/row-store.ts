@@ -38,12 +38,13 @@ export interface RowStore {
   query(hash: string, condition?: RangeCondition): Promise<IndexRow[]>;
   /**
    * Optional (embedded stores, where one scan is far cheaper than many queries): every row
-   * of every hash key that starts with `hashPrefix` and is `hashBytes` UTF-8 bytes long, in
-   * key order, or undefined as soon as more than `limit` rows were visited. `keep`, when
-   * given, sees the rest of the hash key after the prefix and drops rows it rejects before
-   * any row object is built (the scan visits far more rows than callers usually want).
+   * of every hash key that starts with `hashPrefix` and is `hashBytes` UTF-8 bytes long, or
+   * undefined as soon as more than `limit` rows were visited. Rows of one hash key come
+   * together and in range-key order. `only`, when given, keeps just the hash keys whose
+   * rest after the prefix it holds, dropping the others before any row object is built
+   * (the scan visits far more rows than callers usually want).
    */
-  scanHashPrefix?(hashPrefix: string, hashBytes: number, limit: number, keep?: (hashTail: string) => boolean): Promise<IndexRow[] | undefined>;
+  scanHashPrefix?(hashPrefix: string, hashBytes: number, limit: number, only?: ReadonlySet<string>): Promise<IndexRow[] | undefined>;
   /** Point reads; undefined for missing rows, in the order of keys. */
   getMany(keys: readonly RowKey[]): Promise<(IndexRow | undefined)[]>;
 }

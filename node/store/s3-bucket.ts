@@ -9,6 +9,7 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   ListObjectsV2Command,
   ListObjectsCommand,
   CreateBucketCommand,
@@ -159,6 +160,29 @@ export class S3Bucket implements Bucket {
     } catch (err) {
       if (isNotFound(err)) return;
       throw mapS3Error(`Failed to delete object ${JSON.stringify(key)} from S3 bucket ${JSON.stringify(this.#bucket)}`, err);
+    }
+  }
+
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    for (const k of keys) assertValidKey(k);
+    await this.#init();
+    // DeleteObjects takes at most 1,000 keys; Quiet mode answers only with the failures.
+    for (let i = 0; i < keys.length; i += 1000) {
+      const batch = keys.slice(i, i + 1000);
+      let out;
+      try {
+        out = await this.#client.send(new DeleteObjectsCommand({ Bucket: this.#bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }));
+      } catch (err) {
+        throw mapS3Error(`Failed to delete ${batch.length} objects from S3 bucket ${JSON.stringify(this.#bucket)}`, err);
+      }
+      const failed = (out.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
+      if (failed.length > 0) {
+        const first = failed[0]!;
+        throw storageError(
+          'STORE_UNAVAILABLE',
+          `Failed to delete ${failed.length} of ${batch.length} objects from S3 bucket ${JSON.stringify(this.#bucket)}: first ${JSON.stringify(first.Key)}: ${first.Code ?? 'error'} ${first.Message ?? ''}`.trim(),
+        );
+      }
     }
   }
 

@@ -82,6 +82,14 @@ export class SchemaChunkIndex extends Service implements ChunkIndex {
   #cfg: SchemaIndexConfig;
   #written: RecentCache;
   readonly stats: IndexStats = { rowsWritten: 0, rowsDeduplicated: 0, reads: 0 };
+  /**
+   * Decoded row values by value object. Rows served again from the read cache are the same
+   * objects, so a repeated query skips parsing labels and chunk metas; the entries go with
+   * the rows. Callers must treat the returned labels and refs as immutable (they do).
+   */
+  #decodedLabels = new WeakMap<Uint8Array, Labels>();
+  #decodedRefs = new WeakMap<Uint8Array, ChunkRef>();
+  #decodedPostings = new WeakMap<Uint8Array, { value: string; seriesId: string }>();
 
   constructor(name: string, store: RowStore, config: Partial<SchemaIndexConfig> = {}, deps: { clock?: Clock } = {}) {
     super(name);
@@ -110,7 +118,7 @@ export class SchemaChunkIndex extends Service implements ChunkIndex {
     await this.#store.close();
   }
 
-  async writeEntries(tenant: string, entries: readonly IndexEntry[]): Promise<void> {
+  async writeEntries(tenant: string, entries: readonly IndexEntry[], opts: { chunksOnly?: boolean } = {}): Promise<void> {
     this.#check(tenant);
     const rows: IndexRow[] = [];
     const keys: string[] = [];
@@ -135,7 +143,7 @@ export class SchemaChunkIndex extends Service implements ChunkIndex {
       // A chunk crossing a bucket boundary is indexed in every bucket it overlaps.
       for (const b of bucketsBetween(chunk.minT, chunk.maxT, this.#cfg.bucketPeriodMs)) {
         const seriesKey = `${tenant}:${b}:series:${seriesId}`;
-        if (!inCall.has(seriesKey) && !this.#written.has(seriesKey)) {
+        if (opts.chunksOnly !== true && !inCall.has(seriesKey) && !this.#written.has(seriesKey)) {
           inCall.add(seriesKey);
           for (const r of seriesRows(tenant, b, seriesId, e.labels)) add(r);
           keys.push(seriesKey);
@@ -186,14 +194,20 @@ export class SchemaChunkIndex extends Service implements ChunkIndex {
       return this.#labelsOf(tenant, b, [...(await this.#postings(tenant, b, sel.name, values))]);
     }
     const all = new Map<string, Labels>();
-    for (const r of await this.#query(hashKeys.series(tenant, b))) all.set(seriesIdFromBytes(r.range), decodeLabels(r.value!));
+    for (const r of await this.#query(hashKeys.series(tenant, b))) all.set(seriesIdFromBytes(r.range), this.#labels(r.value!));
     return all;
+  }
+
+  #labels(value: Uint8Array): Labels {
+    let ls = this.#decodedLabels.get(value);
+    if (ls === undefined) this.#decodedLabels.set(value, (ls = decodeLabels(value)));
+    return ls;
   }
 
   async #metricSeries(tenant: string, b: number, names: readonly string[]): Promise<Map<string, Labels>> {
     const out = new Map<string, Labels>();
     const results = await mapLimit(names, this.#cfg.queryConcurrency, (n) => this.#query(hashKeys.metric(tenant, b, n)));
-    for (const rows of results) for (const r of rows) out.set(seriesIdFromBytes(r.range), decodeLabels(r.value!));
+    for (const rows of results) for (const r of rows) out.set(seriesIdFromBytes(r.range), this.#labels(r.value!));
     return out;
   }
 
@@ -203,7 +217,8 @@ export class SchemaChunkIndex extends Service implements ChunkIndex {
     const results = await mapLimit(values, this.#cfg.queryConcurrency, (v) => this.#query(hash, { prefix: postingPrefix(v) }));
     results.forEach((rows, i) => {
       for (const r of rows) {
-        const p = parsePostingRange(r.range);
+        let p = this.#decodedPostings.get(r.range);
+        if (p === undefined) this.#decodedPostings.set(r.range, (p = parsePostingRange(r.range)));
         // A value containing NUL can share the prefix; keep exact matches only.
         if (p.value === values[i]) out.add(p.seriesId);
       }
@@ -218,7 +233,7 @@ export class SchemaChunkIndex extends Service implements ChunkIndex {
     this.stats.reads++;
     const rows = await this.#store.getMany(ids.map((id) => ({ hash, range: seriesIdToBytes(id) })));
     rows.forEach((r, i) => {
-      if (r?.value !== undefined) out.set(ids[i]!, decodeLabels(r.value));
+      if (r?.value !== undefined) out.set(ids[i]!, this.#labels(r.value));
     });
     return out;
   }
@@ -227,12 +242,15 @@ export class SchemaChunkIndex extends Service implements ChunkIndex {
     this.#check(tenant);
     const out = new Map<string, Map<string, ChunkRef>>();
     const add = (seriesId: string, r: IndexRow) => {
-      const meta = decodeChunkMeta(r.value!);
-      if (meta.minT > end) return;
-      const chunkId = decodeString(r.range.subarray(8));
+      let ref = this.#decodedRefs.get(r.value!);
+      if (ref === undefined || ref.seriesId !== seriesId) {
+        ref = { seriesId, id: decodeString(r.range.subarray(8)), ...decodeChunkMeta(r.value!) };
+        this.#decodedRefs.set(r.value!, ref);
+      }
+      if (ref.minT > end) return;
       let m = out.get(seriesId);
       if (m === undefined) out.set(seriesId, (m = new Map()));
-      m.set(chunkId, { seriesId, id: chunkId, ...meta });
+      m.set(ref.id, ref);
     };
     const jobs: { id: string; b: number }[] = [];
     const wanted = seriesIds.length >= SCAN_MIN_SERIES && this.#store.scanHashPrefix ? new Set(seriesIds) : null;
@@ -246,7 +264,7 @@ export class SchemaChunkIndex extends Service implements ChunkIndex {
           prefix,
           Buffer.byteLength(hashKeys.chunks(tenant, b, seriesIds[0]!)),
           seriesIds.length * SCAN_ROWS_PER_SERIES,
-          (hexId) => wanted.has(hexId),
+          wanted,
         );
         if (rows !== undefined) {
           for (const r of rows) {
@@ -323,7 +341,7 @@ export class SchemaChunkIndex extends Service implements ChunkIndex {
     return rows.map((r) => decodeI64(r.range)).sort((a, b) => a - b).map((b) => ({ start: b * period, end: (b + 1) * period - 1 }));
   }
 
-  async deleteBefore(tenant: string, ms: number): Promise<ChunkRef[]> {
+  async deleteBefore(tenant: string, ms: number, beforeDelete?: (freed: ChunkRef[]) => Promise<void>): Promise<ChunkRef[]> {
     this.#check(tenant);
     const period = this.#cfg.bucketPeriodMs;
     const bucketRows = await this.#query(hashKeys.buckets(tenant));
@@ -334,6 +352,7 @@ export class SchemaChunkIndex extends Service implements ChunkIndex {
     const freed = new Map<string, ChunkRef>();
     for (const b of doomed) {
       const keys: RowKey[] = [];
+      const freedHere: ChunkRef[] = [];
       const addAll = (rows: IndexRow[]) => {
         for (const r of rows) keys.push({ hash: r.hash, range: r.range });
       };
@@ -357,12 +376,19 @@ export class SchemaChunkIndex extends Service implements ChunkIndex {
           const meta = decodeChunkMeta(cr.value!);
           const id = decodeString(cr.range.subarray(8));
           // A chunk reaching past the deleted buckets is still indexed in a later one.
-          if (meta.maxT < lastDoomedEnd) freed.set(`${seriesId}/${id}`, { seriesId, id, ...meta });
+          const k = `${seriesId}/${id}`;
+          if (meta.maxT < lastDoomedEnd && !freed.has(k)) {
+            const ref = { seriesId, id, ...meta };
+            freed.set(k, ref);
+            freedHere.push(ref);
+          }
         }
         addAll(chunks);
       }
       addAll(series);
       keys.push({ hash: hashKeys.buckets(tenant), range: encodeI64(b) });
+      // The caller records what is freed (deletion markers) before the rows that name it go.
+      if (beforeDelete !== undefined && freedHere.length > 0) await beforeDelete(freedHere);
       await this.#store.delete(keys);
     }
     if (doomed.length === all.length) await this.#store.delete([{ hash: TENANTS_HASH, range: encodeString(tenant) }]);

@@ -45,6 +45,9 @@ export class TenantBucket implements Bucket {
   async delete(key: string): Promise<void> {
     return await this.#inner.delete(this.#key(key));
   }
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    return await this.#inner.deleteMany(keys.map((k) => this.#key(k)));
+  }
   async *list(prefix: string): AsyncIterable<string> {
     assertValidPrefix(prefix);
     for await (const k of this.#inner.list(this.#prefix + prefix)) yield k.slice(this.#prefix.length);
