@@ -15,6 +15,7 @@ import { RateLimiter } from './rate-limiter.ts';
 import { validateWriteRequest, ValidLabelsMemo, type ValidationResult } from './validation.ts';
 import type { IngesterClient, ReplicaRouter, ReplicaSet } from './ingester-client.ts';
 import { MetadataStore } from './metadata-store.ts';
+import { untilDecided } from './quorum.ts';
 
 export interface DistributorConfig {
   overrides: Overrides;
@@ -87,7 +88,10 @@ export class Distributor {
     return { acceptedSamples: stored + duplicates, rejectedSamples, error };
   }
 
-  /** Sends each series to its replicas; resolves when every series has a quorum of durable writes. */
+  /**
+   * Sends each series to its replicas; resolves as soon as every series has a quorum of durable
+   * writes (replicas still working finish in the background), fails as soon as one cannot.
+   */
   async #replicate(tenant: string, batch: PushSeries[], limits: { maxSeriesPerUser: number; maxSeriesPerMetric: number }, raw: Uint8Array | undefined): Promise<PushResult> {
     const router = this.#cfg.router;
     const only = router.onlyReplicaSet?.();
@@ -109,13 +113,24 @@ export class Distributor {
       return raw !== undefined && client.pushRaw ? client.pushRaw(tenant, raw, limits) : client.push(tenant, batch, limits);
     }
     const acks = new Uint8Array(batch.length);
+    // Replicas of each series still working on it: once acks + pending < need, the quorum is lost.
+    const pending = new Uint8Array(batch.length);
+    for (const idx of perClient.values()) for (const i of idx) pending[i]!++;
     const results: PushResult[] = [];
     const failures: unknown[] = [];
+    const decided = (): boolean => {
+      let allMet = true;
+      for (let i = 0; i < batch.length; i++) {
+        if (acks[i]! + pending[i]! < need[i]!) return true; // lost
+        if (acks[i]! < need[i]!) allMet = false;
+      }
+      return allMet;
+    };
     // Remote sends first: they only queue bytes on sockets, then the local append (synchronous CPU work
     // up to its WAL wait) runs while the peers work on their copies.
     const order = [...perClient].sort((a, b) => (a[0].pushRaw ? 0 : 1) - (b[0].pushRaw ? 0 : 1));
-    await Promise.all(
-      order.map(async ([client, idx]) => {
+    await untilDecided(
+      order.map(([client, idx]) => async () => {
         try {
           const whole = idx.length === batch.length;
           const r = await (whole && raw !== undefined && client.pushRaw
@@ -125,8 +140,11 @@ export class Distributor {
           for (const i of idx) acks[i]!++;
         } catch (err) {
           failures.push(err);
+        } finally {
+          for (const i of idx) pending[i]!--;
         }
       }),
+      decided,
     );
     for (let i = 0; i < batch.length; i++) {
       if (acks[i]! < need[i]!) {
@@ -142,16 +160,17 @@ export class Distributor {
   async #replicateWhole(tenant: string, batch: PushSeries[], limits: { maxSeriesPerUser: number; maxSeriesPerMetric: number }, raw: Uint8Array | undefined, set: ReplicaSet): Promise<PushResult> {
     const results: PushResult[] = [];
     const failures: unknown[] = [];
-    // Remote sends first (see #replicate)
+    // Remote sends first (see #replicate); answer once the quorum is reached or lost.
     const clients = [...set.clients].sort((a, b) => (a.pushRaw ? 0 : 1) - (b.pushRaw ? 0 : 1));
-    await Promise.all(
-      clients.map(async (client) => {
+    await untilDecided(
+      clients.map((client) => async () => {
         try {
           results.push(await (raw !== undefined && client.pushRaw ? client.pushRaw(tenant, raw, limits) : client.push(tenant, batch, limits)));
         } catch (err) {
           failures.push(err);
         }
       }),
+      () => results.length >= set.minSuccess || clients.length - failures.length < set.minSuccess,
     );
     if (results.length < set.minSuccess) {
       const cause = failures[0];
