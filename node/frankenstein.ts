@@ -37,6 +37,8 @@ import { Compactor } from './compactor/compactor.ts';
 export interface NodeOptions {
   /** Enable process-wide default metrics (off when several nodes share a test process). @default true */
   defaultMetrics?: boolean;
+  /** Diagnostics sink (shutdown flush). @default stderr */
+  log?: (msg: string) => void;
 }
 
 const VERSION: string = (() => {
@@ -48,6 +50,7 @@ const VERSION: string = (() => {
 })();
 
 export class FrankensteinNode extends Service {
+  readonly #log: (msg: string) => void;
   readonly config: FrankConfig;
   readonly metrics: NodeMetrics;
   readonly ingester: Ingester;
@@ -75,6 +78,7 @@ export class FrankensteinNode extends Service {
   constructor(config: FrankConfig, opts: NodeOptions = {}) {
     super('frankenstein');
     this.config = config;
+    this.#log = opts.log ?? ((m) => process.stderr.write(`frankenstein: ${m}\n`));
     this.metrics = new NodeMetrics({ defaultMetrics: opts.defaultMetrics ?? true });
     this.#tenants = new TenantResolver(authConfig(config));
     const defaults: { -readonly [K in keyof Limits]?: Limits[K] } = { ...config.limits };
@@ -247,10 +251,24 @@ export class FrankensteinNode extends Service {
     await this.cluster?.start();
   }
 
+  /** Everything in memory to the store before exiting (flush.flushOnShutdown); a failure only logs: the WAL keeps the data. */
+  async #flushOnShutdown(): Promise<void> {
+    if (this.flusher === null || !this.config.flush.flushOnShutdown || this.flusher.state !== 'running') return;
+    try {
+      const r = await this.flusher.flushAll();
+      this.#log(`flushed ${r.chunks} chunks to the store before shutdown`);
+    } catch (err) {
+      this.#log(`flush before shutdown failed, the WAL keeps the data: ${(err as Error)?.message ?? String(err)}`);
+    }
+  }
+
   protected async stopping(): Promise<void> {
-    // Cluster mode: LEAVING, drain, LEFT and leave gossip while still serving, then close the server
-    if (this.cluster) await this.cluster.stop(() => this.server.close());
-    else await this.server.close();
+    // Cluster mode: LEAVING, drain, flush, LEFT and leave gossip while still serving, then close the server
+    if (this.cluster) await this.cluster.stop(() => this.server.close(), { whileLeaving: () => this.#flushOnShutdown() });
+    else {
+      await this.server.close();
+      await this.#flushOnShutdown();
+    }
     await this.compactor?.stop(); // storage
     await this.flusher?.stop(); // storage
     await this.ingester.stop();

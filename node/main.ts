@@ -28,9 +28,13 @@ async function main(): Promise<void> {
 
   let stopping = false;
   const stop = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // A second signal skips the rest of the graceful stop (e.g. the flush to the store): the WAL has everything.
+      process.stderr.write(`frankenstein: ${signal} again, exiting now (the WAL keeps unflushed data)\n`);
+      process.exit(1);
+    }
     stopping = true;
-    process.stderr.write(`frankenstein: ${signal}, shutting down\n`);
+    process.stderr.write(`frankenstein: ${signal}, shutting down${node.config.flush.flushOnShutdown ? ' (flushing memory to the store first; signal again to skip)' : ''}\n`);
     node.stop().then(
       () => process.exit(0),
       (err) => {

@@ -201,15 +201,21 @@ export class ClusterMembership {
   }
 
   /**
-   * Graceful exit: LEAVING (peers route writes elsewhere) for leaveDrainMs, LEFT, leave gossip, then
-   * closeServer() drains the requests still in flight.
+   * Graceful exit: LEAVING (peers route writes elsewhere) for leaveDrainMs, then `whileLeaving`
+   * (the flush of everything in memory), LEFT, leave gossip, then closeServer() drains the
+   * requests still in flight.
    */
-  async stop(closeServer: () => Promise<void>): Promise<void> {
+  async stop(closeServer: () => Promise<void>, opts: { whileLeaving?: () => Promise<void> } = {}): Promise<void> {
     this.#stopping = true;
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
     try {
-      await this.#lifecycler?.stop({ beforeLeave: () => sleep(this.config.leaveDrainMs) });
+      await this.#lifecycler?.stop({
+        beforeLeave: async () => {
+          await sleep(this.config.leaveDrainMs);
+          await opts.whileLeaving?.();
+        },
+      });
       // Let the LEFT entry ride a few gossip rounds before this member announces it leaves
       await sleep(Math.min(this.config.leaveDrainMs, this.memberlist.config.gossipIntervalMs * 4));
       await this.#savePeers(true);

@@ -21,10 +21,16 @@ export interface FlushConfig {
    * dropped; its samples then leave the WAL with the next checkpoint. @default 900000 (15 min)
    */
   retainAfterFlushMs: number;
+  /**
+   * On a graceful stop, flush every in-memory chunk before exiting: in a cluster while the node is
+   * LEAVING (peers already write elsewhere), on a single node after the server stopped accepting
+   * writes. A failed flush does not block the exit: the WAL still holds the data. @default true
+   */
+  flushOnShutdown: boolean;
 }
 
 export function defaultFlushConfig(): FlushConfig {
-  return { enabled: true, maxChunkAgeMs: 3_600_000, maxChunkIdleMs: 300_000, checkPeriodMs: 60_000, concurrency: 4, batchSize: 500, retainAfterFlushMs: 900_000 };
+  return { enabled: true, maxChunkAgeMs: 3_600_000, maxChunkIdleMs: 300_000, checkPeriodMs: 60_000, concurrency: 4, batchSize: 500, retainAfterFlushMs: 900_000, flushOnShutdown: true };
 }
 
 /** Throws RangeError naming the first invalid option. */
@@ -33,7 +39,9 @@ export function validateFlushConfig(c: FlushConfig, path = 'flush'): void {
     const v = c[key];
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) throw new RangeError(`Invalid config: "${path}.${key}" must be an integer >= ${min}: got ${JSON.stringify(v)}`);
   };
-  if (typeof c.enabled !== 'boolean') throw new RangeError(`Invalid config: "${path}.enabled" must be true or false: got ${JSON.stringify(c.enabled)}`);
+  for (const key of ['enabled', 'flushOnShutdown'] as const) {
+    if (typeof c[key] !== 'boolean') throw new RangeError(`Invalid config: "${path}.${key}" must be true or false: got ${JSON.stringify(c[key])}`);
+  }
   int('maxChunkAgeMs', 1);
   int('maxChunkIdleMs', 1);
   int('checkPeriodMs', 1);
