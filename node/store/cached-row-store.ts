@@ -17,6 +17,8 @@ import { rowKeyString, type IndexRow, type RangeCondition, type RowKey, type Row
 
 /** Rough bytes of bookkeeping per cached row on top of its key and value bytes. */
 const ROW_OVERHEAD = 64;
+/** Rough bytes per hash key of a scan's by-hash map (map entry, key string, array). */
+const GROUP_OVERHEAD = 120;
 
 interface Entry {
   /** Rows of a query or scan; one row (or undefined for a miss) for a point read. */
@@ -102,7 +104,11 @@ export class CachedRowStore implements RowStore {
     if (only === undefined) return rows;
     // Filtered reads go through a per-hash map built once, so their cost follows what
     // was asked for, not the size of the scope.
-    const byTail = (entry.byTail ??= groupByTail(rows, hashPrefix.length));
+    let byTail = entry.byTail;
+    if (byTail === undefined) {
+      byTail = entry.byTail = groupByTail(rows, hashPrefix.length);
+      this.#grow(key, entry, byTail.size * GROUP_OVERHEAD);
+    }
     const out: IndexRow[] = [];
     for (const tail of only) {
       const group = byTail.get(tail);
@@ -194,6 +200,16 @@ export class CachedRowStore implements RowStore {
       const oldest = this.#entries.keys().next().value as string;
       this.#drop(oldest);
     }
+    this.stats.bytes = this.#bytes;
+    this.stats.entries = this.#entries.size;
+  }
+
+  /** Accounts for memory an entry gained after it was cached (still in the cache), evicting as needed. */
+  #grow(key: string, e: Entry, bytes: number): void {
+    if (this.#entries.get(key) !== e) return;
+    e.bytes += bytes;
+    this.#bytes += bytes;
+    while (this.#bytes > this.#maxBytes && this.#entries.size > 0) this.#drop(this.#entries.keys().next().value as string);
     this.stats.bytes = this.#bytes;
     this.stats.entries = this.#entries.size;
   }
