@@ -10,15 +10,15 @@
  * they cost a map lookup instead of thousands of native iterator steps.
  *
  * Cached: query() answers per (hash, condition), scanHashPrefix() answers per
- * (prefix, length) before the caller's filter, getMany() rows one by one (misses too).
+ * (prefix, length) before the caller's filter (packed: packed-rows.ts), getMany() rows
+ * one by one (misses too).
  * Bounded by an approximate byte size, least recently used first out.
  */
 import { rowKeyString, type IndexRow, type RangeCondition, type RowKey, type RowStore } from './row-store.ts';
+import { PackedRows } from './packed-rows.ts';
 
 /** Rough bytes of bookkeeping per cached row on top of its key and value bytes. */
 const ROW_OVERHEAD = 64;
-/** Rough bytes per hash key of a scan's by-hash map (map entry, key string, array). */
-const GROUP_OVERHEAD = 120;
 
 interface Entry {
   /** Rows of a query or scan; one row (or undefined for a miss) for a point read. */
@@ -28,8 +28,8 @@ interface Entry {
   hash?: string;
   /** Scan scope (scans): every hash of this byte length starting with the prefix. */
   scan?: { prefix: string; hashBytes: number };
-  /** Scans: the rows grouped by the rest of their hash key, built on the first filtered read. */
-  byTail?: Map<string, IndexRow[]>;
+  /** Scans: their rows, packed. */
+  packed?: PackedRows;
 }
 
 export interface CachedRowStoreStats {
@@ -90,31 +90,25 @@ export class CachedRowStore implements RowStore {
   async scanHashPrefix(hashPrefix: string, hashBytes: number, limit: number, only?: ReadonlySet<string>): Promise<IndexRow[] | undefined> {
     if (this.#inner.scanHashPrefix === undefined) return undefined;
     const key = `s\u0000${hashPrefix}\u0000${hashBytes}`;
-    let entry = this.#get(key);
-    if (entry === undefined) {
+    let packed = this.#get(key)?.packed;
+    if (packed === undefined) {
       const epoch = this.#epoch;
       // The whole scope is read without the filter, so the cached answer serves any later filter.
       const all = await this.#inner.scanHashPrefix(hashPrefix, hashBytes, limit);
       if (all === undefined) return undefined;
-      entry = { rows: all, bytes: rowsBytes(all), scan: { prefix: hashPrefix, hashBytes } };
-      this.#put(epoch, key, entry);
+      if (rowsBytes(all) > this.#maxBytes / 2) {
+        // Too big to cache: filter this answer and leave the cache alone.
+        if (only === undefined) return all;
+        const cut = hashPrefix.length;
+        return all.filter((r) => only.has(r.hash.slice(cut)));
+      }
+      packed = new PackedRows(hashPrefix, all);
+      this.#put(epoch, key, { rows: undefined, packed, bytes: packed.bytes, scan: { prefix: hashPrefix, hashBytes } });
+      if (only === undefined) return all;
     }
-    const rows = entry.rows as IndexRow[];
-    if (rows.length > limit) return undefined;
-    if (only === undefined) return rows;
-    // Filtered reads go through a per-hash map built once, so their cost follows what
-    // was asked for, not the size of the scope.
-    let byTail = entry.byTail;
-    if (byTail === undefined) {
-      byTail = entry.byTail = groupByTail(rows, hashPrefix.length);
-      this.#grow(key, entry, byTail.size * GROUP_OVERHEAD);
-    }
-    const out: IndexRow[] = [];
-    for (const tail of only) {
-      const group = byTail.get(tail);
-      if (group !== undefined) for (const r of group) out.push(r);
-    }
-    return out;
+    if (packed.length > limit) return undefined;
+    // Filtered reads look up only the hash keys asked for: their cost follows the answer, not the scope.
+    return only === undefined ? packed.all() : packed.only(only);
   }
 
   async getMany(keys: readonly RowKey[]): Promise<(IndexRow | undefined)[]> {
@@ -204,16 +198,6 @@ export class CachedRowStore implements RowStore {
     this.stats.entries = this.#entries.size;
   }
 
-  /** Accounts for memory an entry gained after it was cached (still in the cache), evicting as needed. */
-  #grow(key: string, e: Entry, bytes: number): void {
-    if (this.#entries.get(key) !== e) return;
-    e.bytes += bytes;
-    this.#bytes += bytes;
-    while (this.#bytes > this.#maxBytes && this.#entries.size > 0) this.#drop(this.#entries.keys().next().value as string);
-    this.stats.bytes = this.#bytes;
-    this.stats.entries = this.#entries.size;
-  }
-
   #drop(key: string): void {
     const e = this.#entries.get(key);
     if (e === undefined) return;
@@ -237,21 +221,6 @@ export class CachedRowStore implements RowStore {
     this.stats.bytes = 0;
     this.stats.entries = 0;
   }
-}
-
-function groupByTail(rows: readonly IndexRow[], prefixLength: number): Map<string, IndexRow[]> {
-  const out = new Map<string, IndexRow[]>();
-  let last = '';
-  let group: IndexRow[] = [];
-  for (const r of rows) {
-    if (r.hash !== last) {
-      last = r.hash;
-      group = [];
-      out.set(r.hash.slice(prefixLength), group);
-    }
-    group.push(r);
-  }
-  return out;
 }
 
 function hex(b: Uint8Array | undefined): string {

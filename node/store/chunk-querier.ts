@@ -41,12 +41,41 @@ export class ChunkStoreQuerier implements Querier {
     const fetched = await this.#store.getChunks(this.#tenant, refs, signal);
     const bytesByRef = new Map<ChunkRef, Uint8Array>();
     for (const f of fetched) bytesByRef.set(f.ref, f.bytes);
-    const out: SeriesSamples[] = [];
-    for (const s of series) {
+    // Series whose chunks follow each other (the common case) decode into one pair of columns
+    // for the whole selection, handed out as views: a typed array per series would allocate
+    // a backing store each, which costs more than the decoding (as in the ingester querier).
+    const bounds = new Int32Array(series.length); // sample bound per series; -1: overlapping chunks
+    let total = 0;
+    for (let i = 0; i < series.length; i++) {
+      const s = series[i]!;
       const list = chunks.get(s.seriesId);
-      if (list === undefined) continue;
-      const merged = decodeSeries(list, bytesByRef, start, end, this.#tenant, s.labels);
-      if (merged.timestamps.length > 0) out.push({ labels: s.labels, timestamps: merged.timestamps, values: merged.values });
+      const b = list === undefined ? 0 : sampleBound(list, bytesByRef, this.#tenant, s.labels);
+      bounds[i] = b;
+      if (b > 0) total += b;
+    }
+    const ts = new Float64Array(total);
+    const vs = new Float64Array(total);
+    const out: SeriesSamples[] = [];
+    let o = 0;
+    for (let i = 0; i < series.length; i++) {
+      const s = series[i]!;
+      const b = bounds[i]!;
+      if (b === 0) continue;
+      if (b < 0) {
+        const merged = mergeSampleColumns(chunks.get(s.seriesId)!.map((r) => decodeRange(bytesByRef.get(r)!, start, end, this.#tenant, s.labels, r)));
+        if (merged.timestamps.length > 0) out.push({ labels: s.labels, timestamps: merged.timestamps, values: merged.values });
+        continue;
+      }
+      let k = 0;
+      for (const ref of chunks.get(s.seriesId)!) {
+        try {
+          k += decodeChunkRange(chunkEncodingOf(ref), bytesByRef.get(ref)!, ts, vs, o + k, start, end);
+        } catch (err) {
+          throw corrupt(this.#tenant, s.labels, ref, err);
+        }
+      }
+      if (k > 0) out.push({ labels: s.labels, timestamps: new Float64Array(ts.buffer, o * 8, k), values: new Float64Array(vs.buffer, o * 8, k) });
+      o += k;
     }
     return out;
   }
@@ -79,41 +108,21 @@ export class ChunkStoreQuerier implements Querier {
 }
 
 /**
- * Decodes a series' chunks. Chunks in minT order that do not overlap (the
- * common case) are decoded straight into one pair of columns, skipping the
- * per-chunk arrays and the merge copy; overlapping ones take the merge path.
+ * Upper bound of the samples a series' chunks hold (their header counts), or -1 when
+ * chunks overlap (replicas' copies not compacted yet): those take the merge path.
  */
-function decodeSeries(
-  list: readonly ChunkRef[],
-  bytesByRef: ReadonlyMap<ChunkRef, Uint8Array>,
-  start: number,
-  end: number,
-  tenant: string,
-  labels: Labels,
-): SampleColumns {
+function sampleBound(list: readonly ChunkRef[], bytesByRef: ReadonlyMap<ChunkRef, Uint8Array>, tenant: string, labels: Labels): number {
   let total = 0;
   for (let i = 0; i < list.length; i++) {
     const ref = list[i]!;
-    if (i > 0 && ref.minT <= list[i - 1]!.maxT) {
-      return mergeSampleColumns(list.map((r) => decodeRange(bytesByRef.get(r)!, start, end, tenant, labels, r)));
-    }
+    if (i > 0 && ref.minT <= list[i - 1]!.maxT) return -1;
     try {
       total += chunkSampleCount(chunkEncodingOf(ref), bytesByRef.get(ref)!);
     } catch (err) {
       throw corrupt(tenant, labels, ref, err);
     }
   }
-  const ts = new Float64Array(total);
-  const vs = new Float64Array(total);
-  let n = 0;
-  for (const ref of list) {
-    try {
-      n += decodeChunkRange(chunkEncodingOf(ref), bytesByRef.get(ref)!, ts, vs, n, start, end);
-    } catch (err) {
-      throw corrupt(tenant, labels, ref, err);
-    }
-  }
-  return n === total ? { timestamps: ts, values: vs } : { timestamps: ts.slice(0, n), values: vs.slice(0, n) };
+  return total;
 }
 
 function corrupt(tenant: string, labels: Labels, ref: ChunkRef, err: unknown): Error {

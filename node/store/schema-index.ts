@@ -84,11 +84,10 @@ export class SchemaChunkIndex extends Service implements ChunkIndex {
   readonly stats: IndexStats = { rowsWritten: 0, rowsDeduplicated: 0, reads: 0 };
   /**
    * Decoded row values by value object. Rows served again from the read cache are the same
-   * objects, so a repeated query skips parsing labels and chunk metas; the entries go with
-   * the rows. Callers must treat the returned labels and refs as immutable (they do).
+   * objects, so a repeated query skips parsing labels and postings; the entries go with the
+   * rows. Callers must treat the returned labels as immutable (they do).
    */
   #decodedLabels = new WeakMap<Uint8Array, Labels>();
-  #decodedRefs = new WeakMap<Uint8Array, ChunkRef>();
   #decodedPostings = new WeakMap<Uint8Array, { value: string; seriesId: string }>();
 
   constructor(name: string, store: RowStore, config: Partial<SchemaIndexConfig> = {}, deps: { clock?: Clock } = {}) {
@@ -242,11 +241,7 @@ export class SchemaChunkIndex extends Service implements ChunkIndex {
     this.#check(tenant);
     const out = new Map<string, Map<string, ChunkRef>>();
     const add = (seriesId: string, r: IndexRow) => {
-      let ref = this.#decodedRefs.get(r.value!);
-      if (ref === undefined || ref.seriesId !== seriesId) {
-        ref = { seriesId, id: decodeString(r.range.subarray(8)), ...decodeChunkMeta(r.value!) };
-        this.#decodedRefs.set(r.value!, ref);
-      }
+      const ref: ChunkRef = { seriesId, id: decodeString(r.range.subarray(8)), ...decodeChunkMeta(r.value!) };
       if (ref.minT > end) return;
       let m = out.get(seriesId);
       if (m === undefined) out.set(seriesId, (m = new Map()));
