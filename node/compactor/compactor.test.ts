@@ -242,3 +242,34 @@ test('open windows wait until they closed; settled index buckets are compacted o
     assert.equal(sel[0]!.timestamps.length, 3 * 240, 'every sample once');
   });
 });
+
+test('a re-indexed row of a deleted, compacted chunk neither fails queries nor compaction, which removes it', async () => {
+  await withEnv(async (env) => {
+    const { writers, clock, index } = env;
+    const labels = seriesLabels(3);
+    const chunks = chunksOf(labels, BASE, 240, 120, (k) => k * 2);
+    const put = await writers[0]!.putChunks('t', chunks);
+    const before = await snapshot(writers[0]!, 't');
+    const compactor = new Compactor({ gracePeriodMs: 0, intervalMs: DAY, settledAfterMs: 30 * DAY }, { store: writers[0]!, bucket: env.bucket, clock });
+    assert.equal((await compactor.runOnce()).chunksOut, 1);
+    clock.tick(1);
+    assert.equal((await compactor.runOnce()).objectsDeleted, 2);
+    // The race: a replica re-flushes the first chunk's exact bytes, found the object still there,
+    // and indexes it just after the compactor deleted it.
+    const gone = put.refs[0]!;
+    assert.equal(await env.bucket.exists(`t/${ChunkStore.chunkKey(gone)}`), false);
+    await index.writeEntries('t', [{ seriesId: gone.seriesId, labels, chunk: gone }]);
+    assert.deepEqual(await snapshot(writers[1]!, 't'), before, 'the compacted chunk covers the missing one');
+    clock.tick(1);
+    const r = await compactor.runOnce();
+    assert.equal(r.danglingRowsRemoved, 1);
+    const left = await index.chunksFor('t', [gone.seriesId], ALL.start, ALL.end);
+    assert.deepEqual(left.get(gone.seriesId)!.map((c) => chunkEncodingOf(c)), ['packed'], 'only the compacted chunk is indexed');
+    assert.deepEqual(await snapshot(writers[2]!, 't'), before);
+    // A missing chunk that nothing covers is still an error, not a silent gap.
+    const lone = chunksOf(seriesLabels(4), BASE + 10 * HOUR, 10, 10, (k) => k)[0]!;
+    const lonePut = await writers[0]!.putChunks('t', [lone]);
+    await env.bucket.delete(`t/${ChunkStore.chunkKey(lonePut.refs[0]!)}`);
+    await assert.rejects(writers[1]!.querier('t').select(ANY, ALL), (e: unknown) => (e as { code?: string }).code === 'STORE_CHUNK_MISSING');
+  });
+});

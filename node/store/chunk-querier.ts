@@ -38,9 +38,13 @@ export class ChunkStoreQuerier implements Querier {
     const chunks = await index.chunksFor(this.#tenant, series.map((s) => s.seriesId), start, end);
     const refs: ChunkRef[] = [];
     for (const list of chunks.values()) refs.push(...list);
-    const fetched = await this.#store.getChunks(this.#tenant, refs, signal);
+    const fetched = await this.#store.getChunks(this.#tenant, refs, signal, { skipCovered: true });
     const bytesByRef = new Map<ChunkRef, Uint8Array>();
     for (const f of fetched) bytesByRef.set(f.ref, f.bytes);
+    if (fetched.length !== refs.length) {
+      // Missing objects covered by another chunk of their series (chunk-store.ts withoutCoveredMissing).
+      for (const [id, list] of chunks) chunks.set(id, list.filter((r) => bytesByRef.has(r)));
+    }
     // Series whose chunks follow each other (the common case) decode into one pair of columns
     // for the whole selection, handed out as views: a typed array per series would allocate
     // a backing store each, which costs more than the decoding (as in the ingester querier).

@@ -166,10 +166,12 @@ export class ChunkStore {
   }
 
   /**
-   * Chunk bytes for each ref, in order. Throws STORE_CHUNK_MISSING when an indexed object is gone.
-   * `cache: false` (compaction: chunks about to be replaced) neither reads nor fills the chunk cache.
+   * Chunk bytes for each ref, in order. Throws STORE_CHUNK_MISSING when an indexed object is gone,
+   * unless `skipCovered`: then a missing chunk whose time range another fetched chunk of the same
+   * series covers is left out of the answer (see withoutCoveredMissing). `cache: false`
+   * (compaction: chunks about to be replaced) neither reads nor fills the chunk cache.
    */
-  async getChunks(tenant: string, refs: readonly ChunkRef[], signal?: AbortSignal, opts: { cache?: boolean } = {}): Promise<FetchedChunk[]> {
+  async getChunks(tenant: string, refs: readonly ChunkRef[], signal?: AbortSignal, opts: { cache?: boolean; skipCovered?: boolean } = {}): Promise<FetchedChunk[]> {
     const useCache = opts.cache ?? true;
     assertValidTenantId(tenant);
     const bucket = this.#tenantBucket(tenant);
@@ -189,11 +191,12 @@ export class ChunkStore {
       const cacheKey = `${tenant}/${key}`;
       const bytes = await bucket.get(key);
       if (bytes !== undefined && useCache) this.#cache.set(cacheKey, bytes);
-      if (bytes === undefined) throw storageError('STORE_CHUNK_MISSING', `Chunk object missing: tenant ${JSON.stringify(tenant)}, key ${JSON.stringify(key)}`);
+      if (bytes === undefined && opts.skipCovered !== true) throw missingChunk(tenant, key);
       return { ref, bytes };
     });
-    misses.forEach((i, j) => (out[i] = fetched[j]!));
-    return out;
+    misses.forEach((i, j) => (out[i] = fetched[j]! as FetchedChunk));
+    if (opts.skipCovered !== true) return out;
+    return withoutCoveredMissing(tenant, out as { ref: ChunkRef; bytes: Uint8Array | undefined }[]);
   }
 
   /** Deletes chunk objects and their index rows (index first, so queries never meet a missing object). */
@@ -222,4 +225,37 @@ export class ChunkStore {
     }
     return b;
   }
+}
+
+function missingChunk(tenant: string, key: string): Error {
+  return storageError('STORE_CHUNK_MISSING', `Chunk object missing: tenant ${JSON.stringify(tenant)}, key ${JSON.stringify(key)}`);
+}
+
+/**
+ * Leaves out missing chunks whose samples another present chunk of the same series covers
+ * (minT..maxT inside it); throws STORE_CHUNK_MISSING for any other missing chunk.
+ * Why: the compactor deletes a replaced object after checking the index, and an ingester
+ * that re-flushes those exact bytes at that moment can index the key again just before the
+ * object goes. The samples are safe in the compacted chunk that replaced it, so a query must
+ * not fail for it (and the compactor drops the dangling row on its next pass).
+ */
+export function withoutCoveredMissing(tenant: string, fetched: readonly { ref: ChunkRef; bytes: Uint8Array | undefined }[]): FetchedChunk[] {
+  const present: FetchedChunk[] = [];
+  const missing: ChunkRef[] = [];
+  for (const f of fetched) {
+    if (f.bytes === undefined) missing.push(f.ref);
+    else present.push(f as FetchedChunk);
+  }
+  if (missing.length === 0) return present;
+  const bySeries = new Map<string, ChunkRef[]>();
+  for (const f of present) {
+    const l = bySeries.get(f.ref.seriesId);
+    if (l === undefined) bySeries.set(f.ref.seriesId, [f.ref]);
+    else l.push(f.ref);
+  }
+  for (const m of missing) {
+    const covered = (bySeries.get(m.seriesId) ?? []).some((r) => r.minT <= m.minT && r.maxT >= m.maxT);
+    if (!covered) throw missingChunk(tenant, ChunkStore.chunkKey(m));
+  }
+  return present;
 }
