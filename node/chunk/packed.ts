@@ -478,6 +478,40 @@ export function encodePackedChunk(ts: ArrayLike<number>, vs: Float64Array): Uint
 // ---------------------------------------------------------------------------------------------
 // Decoding
 
+/**
+ * Walks a chunk's exception list (validated by the caller): `next` is the sample index of
+ * the next exception (`n` when none is left), `val` the byte offset of its raw value. A
+ * class rather than a closure: the decoder runs once per chunk, thousands of times a query.
+ */
+class ExceptionCursor {
+  next = 0;
+  val = -1;
+  #c: Cursor;
+  #left: number;
+  #n: number;
+  #lastIdx = -1;
+  constructor(buf: Uint8Array, pos: number, count: number, n: number) {
+    this.#c = new Cursor(buf, pos);
+    this.#left = count;
+    this.#n = n;
+    this.advance();
+  }
+  advance(): void {
+    if (this.#left === 0) {
+      this.next = this.#n;
+      return;
+    }
+    this.#left--;
+    const g = this.#c.uvarint();
+    this.#lastIdx += Math.floor(g / 2) + 1;
+    this.next = this.#lastIdx;
+    if (g % 2 === 0) {
+      this.val = this.#c.pos;
+      this.#c.pos += 8;
+    }
+  }
+}
+
 class Cursor {
   pos: number;
   readonly buf: Uint8Array;
@@ -654,23 +688,9 @@ export function decodePackedRange(bytes: Uint8Array, ts: Float64Array, vs: Float
   const blocksStart = c.pos;
   // Exceptions are written through a 32-bit view so NaN payloads stay exact.
   let v32: Uint32Array | undefined;
-  const excCursor = new Cursor(buf, excPos);
-  let lastIdx = -1;
-  const nextExc = (): void => {
-    if (excLeft === 0) {
-      excNext = n;
-      return;
-    }
-    excLeft--;
-    const g = excCursor.uvarint();
-    lastIdx += Math.floor(g / 2) + 1;
-    excNext = lastIdx;
-    if (g % 2 === 0) {
-      excVal = excCursor.pos;
-      excCursor.pos += 8;
-    }
-  };
-  nextExc();
+  const exc = new ExceptionCursor(buf, excPos, excLeft, n);
+  excNext = exc.next;
+  excVal = exc.val;
   c.pos = blocksStart;
 
   let o = offset;
@@ -693,7 +713,11 @@ export function decodePackedRange(bytes: Uint8Array, ts: Float64Array, vs: Float
     } else vs[o] = mv / p;
     o++;
   }
-  if (excNext === 0) nextExc();
+  if (excNext === 0) {
+    exc.advance();
+    excNext = exc.next;
+    excVal = exc.val;
+  }
 
   for (let s = 0; s < n - 1; s += BLOCK) {
     const cnt = n - 1 - s < BLOCK ? n - 1 - s : BLOCK;
@@ -722,7 +746,11 @@ export function decodePackedRange(bytes: Uint8Array, ts: Float64Array, vs: Float
         mv += vDelta;
       } else if (vMode === V_LINEAR) mv += vDelta;
       if (t < minT) {
-        if (i === excNext) nextExc();
+        if (i === excNext) {
+          exc.advance();
+          excNext = exc.next;
+          excVal = exc.val;
+        }
         continue;
       }
       if (t > maxT) return o - offset;
@@ -735,7 +763,9 @@ export function decodePackedRange(bytes: Uint8Array, ts: Float64Array, vs: Float
         v32 ??= new Uint32Array(vs.buffer, vs.byteOffset, vs.length * 2);
         v32[2 * o] = u32At(buf, excVal);
         v32[2 * o + 1] = u32At(buf, excVal + 4);
-        nextExc();
+        exc.advance();
+        excNext = exc.next;
+        excVal = exc.val;
       } else vs[o] = mv / p;
       o++;
     }

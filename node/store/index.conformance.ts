@@ -147,6 +147,12 @@ export function indexSuite(name: string, factory: IndexFactory): void {
       assert.deepEqual((await idx.listTenants()).sort(), ['t1', 't2']);
     });
 
+    it('refuses chunk IDs that are not plain ASCII key segments', async () => {
+      for (const id of ['', 'a/b', 'caf\u00e9', 'with space', 'x'.repeat(201)]) {
+        await assert.rejects(idx.writeEntries('t1', [{ labels: series.upA, chunk: { id, minT: T0, maxT: T0 } }]), /Invalid chunk ID/);
+      }
+    });
+
     it('refuses invalid tenant IDs', async () => {
       for (const t of ['', '..', 'a/b', 'x:y', '%2F']) {
         await assert.rejects(idx.lookupSeries(t, [m('__name__', '=', 'up')], T0, T0 + 1), (e) => hasStoreCode(e, 'STORE_INVALID_TENANT'));

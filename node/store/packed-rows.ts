@@ -79,13 +79,15 @@ export class PackedRows {
   }
 
   #pushGroup(out: IndexRow[], hash: string, g: number): void {
-    const data = this.#data;
+    const buf = this.#data.buffer;
+    const base = this.#data.byteOffset;
     const ends = this.#ends;
     for (let r = this.#firstRows[g]!, last = this.#firstRows[g + 1]!; r < last; r++) {
       const start = r === 0 ? 0 : ends[2 * r - 1]!;
       const mid = ends[2 * r]!;
       const end = ends[2 * r + 1]!;
-      out.push({ hash, range: data.subarray(start, mid), value: end > mid ? data.subarray(mid, end) : undefined });
+      // The view constructor is cheaper than subarray() (no species lookup).
+      out.push({ hash, range: new Uint8Array(buf, base + start, mid - start), value: end > mid ? new Uint8Array(buf, base + mid, end - mid) : undefined });
     }
   }
 }

@@ -42,6 +42,8 @@ import { CachedRowStore, type CachedRowStoreStats } from './cached-row-store.ts'
 import { mapLimit } from './map-limit.ts';
 import { storageError } from './errors.ts';
 
+const CHUNK_ID_RE = /^[A-Za-z0-9._~-]{1,200}$/;
+
 /** chunksFor() scans a bucket's chunk rows instead of querying per series from this many series on... */
 const SCAN_MIN_SERIES = 64;
 /** ...and gives the scan up past this many rows per requested series (a small part of a big tenant). */
@@ -136,6 +138,8 @@ export class SchemaChunkIndex extends Service implements ChunkIndex {
       if (!(Number.isSafeInteger(chunk.minT) && Number.isSafeInteger(chunk.maxT) && chunk.minT <= chunk.maxT)) {
         throw new RangeError(`Invalid chunk time range: [${chunk.minT}, ${chunk.maxT}] for chunk ${JSON.stringify(chunk.id)}`);
       }
+      // Chunk IDs name objects (a key segment) and are read back as latin1: plain ASCII only.
+      if (!CHUNK_ID_RE.test(chunk.id)) throw new TypeError(`Invalid chunk ID: ${JSON.stringify(chunk.id)}: want 1-200 characters of A-Z a-z 0-9 . _ ~ -`);
       const seriesId = e.seriesId ?? seriesIdFor(tenant, e.labels);
       if (!isValidSeriesId(seriesId)) throw new TypeError(`Invalid series ID: ${JSON.stringify(seriesId)}`);
       const meta = encodeChunkMeta({ minT: chunk.minT, maxT: chunk.maxT, samples: chunk.samples ?? 0, bytes: chunk.bytes ?? 0 });
@@ -241,7 +245,10 @@ export class SchemaChunkIndex extends Service implements ChunkIndex {
     this.#check(tenant);
     const out = new Map<string, Map<string, ChunkRef>>();
     const add = (seriesId: string, r: IndexRow) => {
-      const ref: ChunkRef = { seriesId, id: decodeString(r.range.subarray(8)), ...decodeChunkMeta(r.value!) };
+      const meta = decodeChunkMeta(r.value!);
+      // Chunk IDs are ASCII (digits, '-', hex, '.'): latin1 decodes them without TextDecoder's overhead.
+      const id = Buffer.from(r.range.buffer, r.range.byteOffset + 8, r.range.byteLength - 8).toString('latin1');
+      const ref: ChunkRef = { seriesId, id, minT: meta.minT, maxT: meta.maxT, samples: meta.samples, bytes: meta.bytes };
       if (ref.minT > end) return;
       let m = out.get(seriesId);
       if (m === undefined) out.set(seriesId, (m = new Map()));
