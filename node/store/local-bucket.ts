@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { assertValidKey, assertValidPrefix, compareKeys, type Bucket, type BucketSupports, type PutOptions, type ObjectInfo } from './bucket.ts';
 import { storageError } from './errors.ts';
 import { checkRange } from './memory-bucket.ts';
+import { mapLimit } from './map-limit.ts';
 
 export interface LocalBucketConfig {
   /** Root directory; created when absent. */
@@ -158,20 +159,15 @@ export class LocalBucket implements Bucket {
     await this.#init();
     for (const k of keys) assertValidKey(k);
     const parents = new Set<string>();
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < keys.length) {
-        const key = keys[next++]!;
-        const p = this.#path(key);
-        try {
-          await unlink(p);
-          parents.add(dirOf(p));
-        } catch (err) {
-          if (!isMissing(err)) throw wrapFsError(`Failed to delete object ${JSON.stringify(key)}`, err);
-        }
+    await mapLimit(keys, 16, async (key) => {
+      const p = this.#path(key);
+      try {
+        await unlink(p);
+        parents.add(dirOf(p));
+      } catch (err) {
+        if (!isMissing(err)) throw wrapFsError(`Failed to delete object ${JSON.stringify(key)}`, err);
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(16, keys.length) }, worker));
+    });
     for (const parent of parents) await this.#removeEmptyParents(parent);
   }
 

@@ -271,7 +271,8 @@ export class SchemaChunkIndex extends Service implements ChunkIndex {
         if (rows !== undefined) {
           for (const r of rows) {
             const seriesId = r.hash.slice(prefix.length);
-            if (!wanted.has(seriesId) || decodeI64(r.range) < start) continue;
+            // The store kept only the wanted series (`only`); chunks ending before the range are skipped here.
+            if (decodeI64(r.range) < start) continue;
             add(seriesId, r);
           }
           continue;
