@@ -201,6 +201,7 @@ export class FrankensteinNode extends Service {
       seriesPerTenant: () => this.ingester.stats().seriesPerTenant,
       samplesPerTenant: () => ({ ...this.#samplesPerTenant }),
       walStats: () => this.ingester.walStats(),
+      storeStats: () => this.#storeStats(),
       config: () => this.config,
     });
     app.addHook('onResponse', async (req, reply) => {
@@ -209,6 +210,22 @@ export class FrankensteinNode extends Service {
         reply.elapsedTime / 1000,
       );
     });
+  }
+
+  /** Operator view of the long-term store (no tenant's data: counters and settings only). */
+  #storeStats(): unknown {
+    const store = this.store;
+    if (store === null || store === undefined) return { enabled: false, state: this.state };
+    const cfg = this.config.store;
+    return {
+      enabled: true,
+      bucket: cfg.bucket.backend,
+      index: cfg.index.backend,
+      indexBucketPeriodMs: cfg.index.bucketPeriodMs,
+      caches: { ...store.chunks.cacheStats(), indexRead: store.index.readCacheStats() ?? null, indexRequests: { ...store.index.stats } },
+      flusher: this.flusher?.stats() ?? null,
+      compactor: this.compactor === null ? { enabled: false } : { enabled: true, ...this.compactor.stats() },
+    };
   }
 
   #registerMetrics(): void {

@@ -1,6 +1,6 @@
 /**
  * Operational endpoints: /ready, /metrics, build info, metadata, per-tenant
- * stats and WAL inspection for frankctl.
+ * stats, WAL and store inspection for frankctl.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
@@ -18,6 +18,8 @@ export interface AdminRoutesDeps {
   /** Samples ingested per tenant since start. */
   samplesPerTenant(): Record<string, number>;
   walStats(): Promise<unknown>;
+  /** Long-term store status: backends, flusher and compactor counters, cache use (frankctl store). */
+  storeStats(): unknown;
   config(): unknown;
 }
 
@@ -58,6 +60,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRoutesDeps)
   });
 
   app.get('/admin/wal', async () => deps.walStats());
+  app.get('/admin/store', async () => deps.storeStats());
   app.get('/config', async (_req, reply) => reply.type('application/json').send(JSON.stringify(deps.config(), redactSecrets, 2)));
 }
 

@@ -10,6 +10,8 @@ import { FakeClock } from '../core/clock.ts';
 import { encodeXorChunk } from '../chunk/xor.ts';
 import { listAll } from '../store/bucket.ts';
 import { ChunkStore, chunkEncodingOf, type ChunkToWrite } from '../store/chunk-store.ts';
+import type { ChunkRef } from '../store/chunk-index.ts';
+import { chunkSampleCount } from '../chunk/encoding.ts';
 import { LevelDbChunkIndex } from '../store/index-backends.ts';
 import { LocalBucket } from '../store/local-bucket.ts';
 import { Compactor } from './compactor.ts';
@@ -74,11 +76,29 @@ async function snapshot(store: ChunkStore, tenant: string): Promise<string[]> {
   return sel.map((s) => `${labelsKey(s.labels)} ${[...s.timestamps].join(',')} ${[...s.values].join(',')}`);
 }
 
+/** Flushed chunk objects (one per chunk). */
 async function chunkObjects(env: Env, tenant: string): Promise<string[]> {
   return listAll(env.bucket, `${tenant}/chunks/`);
 }
 
-test('compaction turns replicas\' small overlapping chunks into one chunk per window, same answers, deletion after the grace period', async () => {
+/** Block objects (the compactor's output). */
+async function blockObjects(env: Env, tenant: string): Promise<string[]> {
+  return listAll(env.bucket, `${tenant}/blocks/`);
+}
+
+/** Every chunk of the tenant's series (flushed and in blocks), with its bytes. */
+async function allChunks(store: ChunkStore, tenant: string): Promise<{ labels: Labels; refs: ChunkRef[]; bytes: Uint8Array[] }[]> {
+  const series = await store.index.lookupSeries(tenant, [], ALL.start, ALL.end);
+  const refs = await store.chunkRefs(tenant, series.map((s) => s.seriesId), ALL.start, ALL.end);
+  const out = [];
+  for (const s of series) {
+    const list = refs.get(s.seriesId) ?? [];
+    out.push({ labels: s.labels, refs: list, bytes: (await store.getChunks(tenant, list)).map((f) => f.bytes) });
+  }
+  return out;
+}
+
+test('compaction turns replicas\' small overlapping chunks into one block per window with one chunk per series, same answers, deletion after the grace period', async () => {
   await withEnv(async (env) => {
     const { writers, clock, index } = env;
     const SERIES = 12;
@@ -102,23 +122,28 @@ test('compaction turns replicas\' small overlapping chunks into one chunk per wi
     const compactor = new Compactor({ gracePeriodMs: grace, intervalMs: DAY, settledAfterMs: 30 * DAY }, { store: writers[0]!, bucket: env.bucket, clock });
     const r1 = await compactor.runOnce();
     assert.equal(r1.tenants, 1);
-    assert.equal(r1.seriesCompacted, SERIES);
+    assert.equal(r1.seriesCompacted, SERIES * 2, 'every series, in each of its two windows');
     assert.equal(r1.chunksOut, SERIES * 2, 'one chunk per series and window');
+    assert.equal(r1.blocksWritten, 2, 'one block per window');
     assert.equal(r1.chunksIn, objectsBefore.length);
     assert.equal(r1.duplicateSamples, SERIES * 2 * 480 * 2, 'two replicas\' copies dropped');
     assert.deepEqual(await snapshot(writers[1]!, 'team-a'), before, 'identical answers after compaction');
     const ids = await index.lookupSeries('team-a', [], ALL.start, ALL.end);
-    const chunks = await index.chunksFor('team-a', ids.map((s) => s.seriesId), ALL.start, ALL.end);
-    for (const list of chunks.values()) {
-      assert.equal(list.length, 2);
-      for (const c of list) {
-        assert.equal(c.samples, 480);
+    assert.equal((await index.chunksFor('team-a', ids.map((s) => s.seriesId), ALL.start, ALL.end)).size, 0, 'the flushed chunks left the index');
+    const compacted = await allChunks(writers[2]!, 'team-a');
+    assert.equal(compacted.length, SERIES);
+    for (const s of compacted) {
+      assert.equal(s.refs.length, 2);
+      s.refs.forEach((c, k) => {
+        assert.ok(c.block !== undefined, 'in a block');
+        assert.equal(chunkSampleCount(chunkEncodingOf(c), s.bytes[k]!), 480);
         assert.equal(chunkEncodingOf(c), 'packed', 'integer samples compact best as packed chunks');
-      }
+      });
     }
 
     // Nothing is deleted before the grace period ends, even by further runs.
-    assert.equal((await chunkObjects(env, 'team-a')).length, objectsBefore.length + SERIES * 2);
+    assert.equal((await chunkObjects(env, 'team-a')).length, objectsBefore.length);
+    assert.equal((await blockObjects(env, 'team-a')).length, 2);
     clock.tick(grace - 1);
     const r2 = await compactor.runOnce();
     assert.equal(r2.objectsDeleted, 0);
@@ -132,10 +157,13 @@ test('compaction turns replicas\' small overlapping chunks into one chunk per wi
     const r3 = await compactor.runOnce();
     assert.equal(r3.objectsDeleted, objectsBefore.length - 1);
     assert.equal(r3.objectsKeptReferenced, 1);
-    // ...and this run folds the re-flushed chunk into the compacted one, marking it for deletion in turn.
-    assert.equal(r3.chunksIn, 2);
+    // ...and this run moves the re-flushed chunk into a block of its own (queries merge the two
+    // blocks' copies), marking the flushed object for deletion in turn.
+    assert.equal(r3.chunksIn, 1);
     assert.equal(r3.chunksOut, 1);
-    assert.equal((await chunkObjects(env, 'team-a')).length, SERIES * 2 + 1);
+    assert.equal(r3.blocksWritten, 1);
+    assert.equal((await chunkObjects(env, 'team-a')).length, 1);
+    assert.equal((await blockObjects(env, 'team-a')).length, 3);
     assert.equal((await listAll(env.bucket, MARKER_PREFIX)).length, 1);
     assert.deepEqual(await snapshot(writers[0]!, 'team-a'), before, 'identical answers after deletion');
 
@@ -143,7 +171,8 @@ test('compaction turns replicas\' small overlapping chunks into one chunk per wi
     const r4 = await compactor.runOnce();
     assert.equal(r4.objectsDeleted, 1);
     assert.equal(r4.chunksOut, 0);
-    assert.equal((await chunkObjects(env, 'team-a')).length, SERIES * 2);
+    assert.equal((await chunkObjects(env, 'team-a')).length, 0);
+    assert.equal((await blockObjects(env, 'team-a')).length, 3);
     assert.deepEqual(await listAll(env.bucket, MARKER_PREFIX), []);
     assert.deepEqual(await snapshot(writers[0]!, 'team-a'), before);
   });
@@ -167,7 +196,8 @@ test('retention deletes only the configured tenant\'s old data; tenants never se
     const r = await compactor.runOnce();
     assert.equal(r.tenants, 2, 'team-c belongs to another compactor');
     assert.equal(r.retentionChunks, 2);
-    assert.equal(r.chunksOut, 0, 'one chunk per window: nothing to compact');
+    assert.equal(r.chunksOut, 2, 'team-b\'s old window went into a block (team-a\'s was dropped first; recent windows are still open)');
+    assert.equal(r.blocksWritten, 1);
 
     const oldRange = { start: BASE - HOUR, end: BASE + DAY - 1 };
     const sel = async (tenant: string, range: { start: number; end: number }) => writers[1]!.querier(tenant).select(ANY, range);
@@ -184,10 +214,12 @@ test('retention deletes only the configured tenant\'s old data; tenants never se
     assert.equal((await chunkObjects(env, 'team-a')).length, 4);
     clock.tick(grace);
     const r2 = await compactor.runOnce();
-    assert.equal(r2.objectsDeleted, 2);
+    assert.equal(r2.objectsDeleted, 4, 'team-a\'s expired chunks and team-b\'s compacted ones');
     assert.equal((await chunkObjects(env, 'team-a')).length, 2);
-    assert.equal((await chunkObjects(env, 'team-b')).length, 4);
+    assert.equal((await chunkObjects(env, 'team-b')).length, 2);
+    assert.equal((await blockObjects(env, 'team-b')).length, 1);
     assert.equal((await chunkObjects(env, 'team-c')).length, 4);
+    assert.equal((await sel('team-b', oldRange)).length, 2, 'team-b\'s old data now comes from its block');
   });
 });
 
@@ -209,7 +241,7 @@ test('compaction writes each window in the smaller encoding: packed for decimals
     const r = await new Compactor({ gracePeriodMs: 0, intervalMs: DAY }, { store: writers[0]!, bucket: env.bucket, clock }).runOnce();
     assert.equal(r.chunksOut, 2);
     const ids = await index.lookupSeries('t', [], ALL.start, ALL.end);
-    const chunks = await index.chunksFor('t', ids.map((s) => s.seriesId), ALL.start, ALL.end);
+    const chunks = await writers[0]!.chunkRefs('t', ids.map((s) => s.seriesId), ALL.start, ALL.end);
     const encodings = new Map(ids.map((s) => [getLabel(s.labels, 'kind'), chunks.get(s.seriesId)!.map((c) => chunkEncodingOf(c))]));
     assert.deepEqual(encodings.get('decimal'), ['packed']);
     assert.deepEqual(encodings.get('noise'), ['xor']);
@@ -263,8 +295,9 @@ test('a re-indexed row of a deleted, compacted chunk neither fails queries nor c
     clock.tick(1);
     const r = await compactor.runOnce();
     assert.equal(r.danglingRowsRemoved, 1);
-    const left = await index.chunksFor('t', [gone.seriesId], ALL.start, ALL.end);
-    assert.deepEqual(left.get(gone.seriesId)!.map((c) => chunkEncodingOf(c)), ['packed'], 'only the compacted chunk is indexed');
+    assert.equal((await index.chunksFor('t', [gone.seriesId], ALL.start, ALL.end)).size, 0, 'the dangling row is gone');
+    const left = await writers[0]!.chunkRefs('t', [gone.seriesId], ALL.start, ALL.end);
+    assert.deepEqual(left.get(gone.seriesId)!.map((c) => chunkEncodingOf(c)), ['packed'], 'only the compacted chunk is left');
     assert.deepEqual(await snapshot(writers[2]!, 't'), before);
     // A missing chunk that nothing covers is still an error, not a silent gap.
     const lone = chunksOf(seriesLabels(4), BASE + 10 * HOUR, 10, 10, (k) => k)[0]!;

@@ -21,13 +21,13 @@ import { decodeChunk, encodeSmallest } from '../chunk/encoding.ts';
 import type { Bucket } from '../store/bucket.ts';
 import type { ChunkIndex, ChunkRef, SeriesRef } from '../store/chunk-index.ts';
 import { mergeSampleColumns, type SampleColumns } from '../store/chunk-querier.ts';
-import { ChunkStore, chunkEncodingOf, type ChunkToWrite } from '../store/chunk-store.ts';
+import { ChunkStore, chunkEncodingOf } from '../store/chunk-store.ts';
+import { blockKey, type BlockChunk } from '../store/block-format.ts';
 import { mapLimit } from '../store/map-limit.ts';
 import { TenantBucket } from '../store/tenant-bucket.ts';
 import { defaultCompactorConfig, validateCompactorConfig, type CompactorConfig } from './config.ts';
 import { deadlineOfKey, MARKER_PREFIX, readMarker, writeMarker } from './deletion-markers.ts';
 import { readSettledThrough, writeSettledThrough } from './tenant-state.ts';
-import type { Labels } from '../../query/model/labels.ts';
 
 /** Series whose chunk refs are read from the index in one call (bounds the refs held in memory). */
 const INDEX_GROUP_SERIES = 50_000;
@@ -37,7 +37,7 @@ const MAX_CHUNK_SAMPLES = 65_535;
 
 export interface CompactionResult {
   tenants: number;
-  /** Series with at least one window rewritten. */
+  /** Series merged into a block, counted once per window (a series in two windows counts twice). */
   seriesCompacted: number;
   chunksIn: number;
   chunksOut: number;
@@ -53,6 +53,51 @@ export interface CompactionResult {
   bucketsSkipped: number;
   /** Index rows naming a deleted object whose samples a compacted chunk holds (removed). */
   danglingRowsRemoved: number;
+  /** Block objects written. */
+  blocksWritten: number;
+  /** Blocks freed by retention (deleted after the grace period). */
+  retentionBlocks: number;
+}
+
+/** One series' flushed chunks of one window. */
+interface WindowSeries {
+  seriesId: string;
+  refs: ChunkRef[];
+}
+
+/** A window's merged chunks waiting to be written as a block, and the chunks they replace. */
+interface PendingBlock {
+  chunks: BlockChunk[];
+  bytes: number;
+  series: number;
+  replaced: ChunkRef[];
+}
+
+/**
+ * Each series' chunk refs by the closed window their first sample falls in (a chunk is
+ * handled in the index bucket its first sample falls in, never twice), windows ascending.
+ */
+function windowsOf(group: readonly SeriesRef[], chunks: ReadonlyMap<string, ChunkRef[]>, bucketStart: number, windowMs: number, closedBefore: number): Map<number, WindowSeries[]> {
+  const out = new Map<number, WindowSeries[]>();
+  for (const s of group) {
+    const list = chunks.get(s.seriesId);
+    if (list === undefined) continue;
+    const byWindow = new Map<number, ChunkRef[]>();
+    for (const ref of list) {
+      if (ref.minT < bucketStart) continue;
+      const w = Math.floor(ref.minT / windowMs);
+      if ((w + 1) * windowMs > closedBefore) continue;
+      const g = byWindow.get(w);
+      if (g === undefined) byWindow.set(w, [ref]);
+      else g.push(ref);
+    }
+    for (const [w, refs] of byWindow) {
+      let items = out.get(w);
+      if (items === undefined) out.set(w, (items = []));
+      items.push({ seriesId: s.seriesId, refs });
+    }
+  }
+  return new Map([...out.entries()].sort((a, b) => a[0] - b[0]));
 }
 
 export interface CompactorDeps {
@@ -67,7 +112,7 @@ export interface CompactorDeps {
 }
 
 function emptyResult(): CompactionResult {
-  return { tenants: 0, seriesCompacted: 0, chunksIn: 0, chunksOut: 0, duplicateSamples: 0, markersWritten: 0, objectsDeleted: 0, objectsKeptReferenced: 0, retentionChunks: 0, bucketsSkipped: 0, danglingRowsRemoved: 0 };
+  return { tenants: 0, seriesCompacted: 0, chunksIn: 0, chunksOut: 0, duplicateSamples: 0, markersWritten: 0, objectsDeleted: 0, objectsKeptReferenced: 0, retentionChunks: 0, bucketsSkipped: 0, danglingRowsRemoved: 0, blocksWritten: 0, retentionBlocks: 0 };
 }
 
 export class Compactor extends Service {
@@ -164,17 +209,20 @@ export class Compactor extends Service {
     const now = this.#clock.now();
     // Markers first, index rows second: a crash in between leaves chunks that are still
     // indexed (the marker's deletion keeps referenced objects; the next run frees them again).
-    const freed = await this.#index.deleteBefore(tenant, now - retention, async (refs) => {
-      await writeMarker(this.#bucket, tenant, now + this.config.gracePeriodMs, 'retention', refs);
+    const freed = await this.#index.deleteBefore(tenant, now - retention, async (refs, blocks) => {
+      await writeMarker(this.#bucket, tenant, now + this.config.gracePeriodMs, 'retention', refs, blocks.map((b) => blockKey(b.id)));
       res.markersWritten++;
+      res.retentionBlocks += blocks.length;
     });
     res.retentionChunks += freed.length;
   }
 
   /**
-   * Compacts one tenant: every index bucket not yet settled, every series, every window
-   * that closed at least compactAfterMs ago. Settled buckets (ended settledAfterMs ago and
-   * compacted once since) are skipped through the tenant's watermark.
+   * Compacts one tenant: every index bucket not yet settled, every window that closed at least
+   * compactAfterMs ago and still has flushed chunks (chunk rows). Each such window's chunks,
+   * merged per series, go into one block object (a second block for chunks flushed after the
+   * window was compacted); then the flushed chunks leave the index. Settled buckets (ended
+   * settledAfterMs ago and compacted once since) are skipped through the tenant's watermark.
    */
   async compactTenant(tenant: string, res: CompactionResult = emptyResult()): Promise<CompactionResult> {
     const now = this.#clock.now();
@@ -189,15 +237,35 @@ export class Compactor extends Service {
         continue;
       }
       const series = await this.#index.lookupSeries(tenant, [], bucket.start, bucket.end);
+      const blocks = new Map<number, PendingBlock>();
       // Chunk refs for many series at once: on embedded indexes that is one scan of the time
       // bucket's chunk rows instead of one query per series (FORMAT.md, chunksFor costs).
       for (let g = 0; g < series.length; g += INDEX_GROUP_SERIES) {
         const group = series.slice(g, g + INDEX_GROUP_SERIES);
         const chunks = await this.#index.chunksFor(tenant, group.map((s) => s.seriesId), bucket.start, bucket.end);
-        const batches: SeriesRef[][] = [];
-        for (let i = 0; i < group.length; i += this.config.seriesBatchSize) batches.push(group.slice(i, i + this.config.seriesBatchSize));
-        await mapLimit(batches, this.config.concurrency, (batch) => this.#compactBatch(tenant, batch, chunks, bucket.start, bucket.end, closedBefore, res));
+        const work = windowsOf(group, chunks, bucket.start, this.config.windowMs, closedBefore);
+        for (const [w, items] of work) {
+          const batches: WindowSeries[][] = [];
+          for (let i = 0; i < items.length; i += this.config.seriesBatchSize) batches.push(items.slice(i, i + this.config.seriesBatchSize));
+          await mapLimit(batches, this.config.concurrency, async (batch) => {
+            const out = await this.#mergeBatch(tenant, batch, res);
+            let pending = blocks.get(w);
+            if (pending === undefined) blocks.set(w, (pending = { chunks: [], bytes: 0, series: 0, replaced: [] }));
+            for (const c of out.chunks) {
+              pending.chunks.push(c);
+              pending.bytes += c.bytes.length;
+            }
+            pending.series += out.series;
+            pending.replaced.push(...out.replaced);
+            // A full block is written at once (swapped out first: other batches keep filling a new one).
+            if (pending.bytes >= this.config.blockMaxBytes || pending.series >= this.config.blockMaxSeries) {
+              blocks.delete(w);
+              await this.#writeBlock(tenant, pending, res);
+            }
+          });
+        }
       }
+      for (const pending of blocks.values()) await this.#writeBlock(tenant, pending, res);
       // Only a prefix of settled buckets moves the watermark: a gap would hide an unsettled one.
       if (contiguous && bucket.end + this.config.settledAfterMs <= now) newSettledThrough = bucket.end + 1;
       else contiguous = false;
@@ -206,52 +274,38 @@ export class Compactor extends Service {
     return res;
   }
 
-  async #compactBatch(
-    tenant: string,
-    batch: readonly SeriesRef[],
-    chunks: ReadonlyMap<string, ChunkRef[]>,
-    start: number,
-    end: number,
-    closedBefore: number,
-    res: CompactionResult,
-  ): Promise<void> {
-    const windowMs = this.config.windowMs;
-    const groups: { labels: Labels; refs: ChunkRef[] }[] = [];
-    for (const s of batch) {
-      const list = chunks.get(s.seriesId);
-      if (list === undefined || list.length < 2) continue;
-      // A chunk is handled in the index bucket its first sample falls in, never twice.
-      const byWindow = new Map<number, ChunkRef[]>();
-      for (const ref of list) {
-        if (ref.minT < start) continue;
-        const w = Math.floor(ref.minT / windowMs);
-        if ((w + 1) * windowMs > closedBefore) continue;
-        const g = byWindow.get(w);
-        if (g === undefined) byWindow.set(w, [ref]);
-        else g.push(ref);
-      }
-      for (const g of byWindow.values()) if (g.length >= 2) groups.push({ labels: s.labels, refs: g });
-    }
-    if (groups.length === 0) return;
-    const allRefs = groups.flatMap((g) => g.refs);
+  /** Reads, merges (one sample per timestamp) and re-encodes each series' chunks of one window. */
+  async #mergeBatch(tenant: string, batch: readonly WindowSeries[], res: CompactionResult): Promise<{ chunks: BlockChunk[]; series: number; replaced: ChunkRef[] }> {
+    const allRefs = batch.flatMap((g) => g.refs);
     // A missing object covered by another chunk of its window (a re-indexed, already compacted
-    // chunk: chunk-store.ts withoutCoveredMissing) is left out of the merge and its dangling
-    // index row goes with the replaced ones below.
-    const fetched = await this.#store.getChunks(tenant, allRefs, undefined, { cache: false, skipCovered: true });
+    // chunk: chunk-store.ts withoutCoveredMissing) is left out of the merge; its dangling index
+    // row goes with the replaced ones.
+    const fetched = await this.#store.getChunks(tenant, allRefs, undefined, {
+      cache: false,
+      skipCovered: true,
+      // The chunk that covers a dangling row is usually in a block written by an earlier run.
+      alsoCovering: async (missing) => {
+        const refs = await this.#store.blockRefs(tenant, [...new Set(missing.map((r) => r.seriesId))], Math.min(...missing.map((r) => r.minT)), Math.max(...missing.map((r) => r.maxT)));
+        return [...refs.values()].flat();
+      },
+    });
     const bytesOf = new Map<ChunkRef, Uint8Array>();
     for (const f of fetched) bytesOf.set(f.ref, f.bytes);
-    if (fetched.length !== allRefs.length) {
-      for (const g of groups) g.refs = g.refs.filter((r) => bytesOf.has(r) || (res.danglingRowsRemoved++, false));
-    }
-    const writes: ChunkToWrite[] = [];
-    const seriesSeen = new Set<string>();
-    for (const g of groups) {
+    const chunks: BlockChunk[] = [];
+    let series = 0;
+    for (const g of batch) {
       let inSamples = 0;
-      const parts: SampleColumns[] = g.refs.map((ref) => {
-        const cols = decodeChunk(chunkEncodingOf(ref), bytesOf.get(ref)!);
+      const parts: SampleColumns[] = [];
+      for (const ref of g.refs) {
+        const bytes = bytesOf.get(ref);
+        if (bytes === undefined) {
+          res.danglingRowsRemoved++;
+          continue;
+        }
+        const cols = decodeChunk(chunkEncodingOf(ref), bytes);
         inSamples += cols.timestamps.length;
-        return cols;
-      });
+        parts.push(cols);
+      }
       // Replicas' chunks overlap: order by first sample so the merge keeps one sample per timestamp.
       parts.sort((a, b) => (a.timestamps[0] ?? 0) - (b.timestamps[0] ?? 0));
       const merged = mergeSampleColumns(parts);
@@ -262,28 +316,31 @@ export class Compactor extends Service {
         const vs = merged.values.subarray(o, Math.min(n, o + MAX_CHUNK_SAMPLES));
         // Whichever encoding is smaller for these samples: usually packed (decimal values), XOR for noisy floats.
         const c = encodeSmallest(ts, vs);
-        writes.push({ labels: g.labels, chunkBytes: c.bytes, encoding: c.encoding, minT: ts[0]!, maxT: ts[ts.length - 1]! });
+        chunks.push({ seriesId: g.seriesId, minT: ts[0]!, maxT: ts[ts.length - 1]!, encoding: c.encoding, bytes: c.bytes, samples: ts.length });
       }
-      seriesSeen.add(g.refs[0]!.seriesId);
+      if (n > 0) series++;
+      res.chunksIn += g.refs.length;
     }
-    // 1. the merged chunks (objects, then index rows). Their series are indexed in this time
-    // bucket already (that is how they were found): chunks inside it need only their chunk rows.
-    const inside = writes.filter((w) => w.maxT <= end);
-    const across = writes.filter((w) => w.maxT > end);
-    const put = await this.#store.putChunks(tenant, inside, { seriesIndexed: true });
-    const putAcross = across.length > 0 ? await this.#store.putChunks(tenant, across) : { refs: [] };
-    const newIds = new Set([...put.refs, ...putAcross.refs].map((r) => `${r.seriesId}/${r.id}`));
-    // An input identical to an output (already compacted, plus a duplicate) stays.
-    const replaced = allRefs.filter((r) => !newIds.has(`${r.seriesId}/${r.id}`));
-    res.chunksIn += allRefs.length;
-    res.chunksOut += writes.length;
-    res.seriesCompacted += seriesSeen.size;
-    if (replaced.length === 0) return;
-    // 2. the marker, so the objects are deleted even if we crash right after 3.
-    await writeMarker(this.#bucket, tenant, this.#clock.now() + this.config.gracePeriodMs, 'compacted', replaced);
+    return { chunks, series, replaced: allRefs };
+  }
+
+  /**
+   * 1. the block (object, then its index rows); 2. the deletion marker of the chunks it
+   * replaces; 3. their index rows. A crash after 1 leaves both (queries dedupe; the next run
+   * writes the same content-addressed block again); after 2, the marker's objects are still
+   * indexed and so kept; after 3, the objects go after the grace period.
+   */
+  async #writeBlock(tenant: string, pending: PendingBlock, res: CompactionResult): Promise<void> {
+    if (pending.chunks.length > 0) {
+      await this.#store.putBlock(tenant, pending.chunks);
+      res.blocksWritten++;
+      res.chunksOut += pending.chunks.length;
+      res.seriesCompacted += pending.series;
+    }
+    if (pending.replaced.length === 0) return;
+    await writeMarker(this.#bucket, tenant, this.#clock.now() + this.config.gracePeriodMs, 'compacted', pending.replaced);
     res.markersWritten++;
-    // 3. the old index rows: new queries read only the merged chunks from now on.
-    await this.#index.deleteChunks(tenant, replaced);
+    await this.#index.deleteChunks(tenant, pending.replaced);
   }
 
   /** Deletes the objects of every marker whose grace period is over, then the marker. */
@@ -321,7 +378,8 @@ export class Compactor extends Service {
         const still = await this.#index.chunksFor(m.tenant, ids, lo, hi);
         for (const [sid, list] of still) for (const r of list) referenced.add(`${sid}/${r.id}`);
       }
-      const doomed: string[] = [];
+      // Block IDs are content hashes of data no index row names any more: nothing re-references them.
+      const doomed: string[] = [...(m.objects ?? [])];
       for (const c of m.chunks) {
         if (referenced.has(`${c.seriesId}/${c.id}`)) res.objectsKeptReferenced++;
         else doomed.push(ChunkStore.chunkKey(c));

@@ -16,9 +16,10 @@ export interface CompactorConfig {
   /** Per-tenant retention overriding retentionMs, keyed by tenant ID (0 = forever). @default {} */
   retentionPerTenantMs: Record<string, number>;
   /**
-   * Chunks are coalesced per aligned window of this width: every window of a series holding two or
-   * more chunks (replicas' copies, idle flushes, restarts) is rewritten as one deduplicated chunk.
-   * Keep it equal to ingester.chunkWindowMs and a divisor of store.index.bucketPeriodMs. @default 7200000 (2 h)
+   * Chunks are coalesced per aligned window of this width: once a window has closed, every
+   * series' flushed chunks of it (replicas' copies, idle flushes, restarts) are merged into one
+   * deduplicated chunk, and all of them written as one block object. Keep it equal to
+   * ingester.chunkWindowMs and a divisor of store.index.bucketPeriodMs. @default 7200000 (2 h)
    */
   windowMs: number;
   /**
@@ -33,8 +34,15 @@ export interface CompactorConfig {
    * are; queries de-duplicate them. @default 86400000 (1 day)
    */
   settledAfterMs: number;
-  /** Series compacted per batch (one chunksFor index call, one putChunks call). @default 500 */
+  /** Series merged per batch (their chunks fetched together). @default 500 */
   seriesBatchSize: number;
+  /**
+   * A window's merged chunks are written as one block object; a block is cut once it holds this
+   * many bytes of chunks (bounding the compactor's memory), and another started. @default 268435456 (256 MiB)
+   */
+  blockMaxBytes: number;
+  /** ...or this many series (its directory takes 32 bytes per chunk). @default 1000000 */
+  blockMaxSeries: number;
   /** Batches in flight at once. @default 4 */
   concurrency: number;
 }
@@ -50,6 +58,8 @@ export function defaultCompactorConfig(): CompactorConfig {
     compactAfterMs: 900_000,
     settledAfterMs: 86_400_000,
     seriesBatchSize: 500,
+    blockMaxBytes: 256 * 1024 * 1024,
+    blockMaxSeries: 1_000_000,
     concurrency: 4,
   };
 }
@@ -68,6 +78,8 @@ export function validateCompactorConfig(c: CompactorConfig, path = 'compactor'):
   int('settledAfterMs', c.settledAfterMs, 0);
   int('seriesBatchSize', c.seriesBatchSize, 1);
   int('concurrency', c.concurrency, 1);
+  int('blockMaxBytes', c.blockMaxBytes, 1);
+  int('blockMaxSeries', c.blockMaxSeries, 1);
   if (typeof c.retentionPerTenantMs !== 'object' || c.retentionPerTenantMs === null) throw new RangeError(`Invalid config: "${path}.retentionPerTenantMs" must be a mapping of tenant to ms`);
   for (const [t, v] of Object.entries(c.retentionPerTenantMs)) int(`retentionPerTenantMs.${t}`, v, 0);
 }

@@ -18,6 +18,8 @@ export interface DeletionMarker {
   /** Why the chunks left the index. */
   reason: 'compacted' | 'retention';
   chunks: { seriesId: string; id: string; minT: number; maxT: number }[];
+  /** Other objects to delete, by key inside the tenant's prefix (block objects freed by retention). */
+  objects?: string[];
 }
 
 /** Key of a marker: the zero-padded deadline first, so a listing is in deadline order. */
@@ -29,13 +31,14 @@ export function deadlineOfKey(key: string): number {
   return Number(key.slice(MARKER_PREFIX.length, MARKER_PREFIX.length + 16));
 }
 
-export async function writeMarker(bucket: Bucket, tenant: string, deleteAfter: number, reason: DeletionMarker['reason'], refs: readonly ChunkRef[]): Promise<string> {
+export async function writeMarker(bucket: Bucket, tenant: string, deleteAfter: number, reason: DeletionMarker['reason'], refs: readonly ChunkRef[], objects: readonly string[] = []): Promise<string> {
   const m: DeletionMarker = {
     version: 1,
     tenant,
     deleteAfter,
     reason,
     chunks: refs.map((r) => ({ seriesId: r.seriesId, id: r.id, minT: r.minT, maxT: r.maxT })),
+    ...(objects.length > 0 ? { objects: [...objects] } : {}),
   };
   const key = markerKey(deleteAfter);
   await bucket.put(key, new TextEncoder().encode(JSON.stringify(m)));
@@ -46,6 +49,6 @@ export async function readMarker(bucket: Bucket, key: string): Promise<DeletionM
   const bytes = await bucket.get(key);
   if (bytes === undefined) return undefined;
   const m = JSON.parse(new TextDecoder().decode(bytes)) as DeletionMarker;
-  if (m.version !== 1 || typeof m.tenant !== 'string' || !Array.isArray(m.chunks)) throw new TypeError(`Invalid deletion marker ${JSON.stringify(key)}: unknown version or shape`);
+  if (m.version !== 1 || typeof m.tenant !== 'string' || !Array.isArray(m.chunks) || (m.objects !== undefined && !(Array.isArray(m.objects) && m.objects.every((k) => typeof k === 'string' && k.startsWith('blocks/'))))) throw new TypeError(`Invalid deletion marker ${JSON.stringify(key)}: unknown version or shape`);
   return m;
 }

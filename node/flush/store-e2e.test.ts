@@ -3,7 +3,8 @@
  * ingests over remote write, flushes on POST /ingester/flush, loses its whole WAL,
  * restarts, takes new samples, and still answers query_range, remote read and the
  * series API with every sample exactly once (old ones from the store, new ones
- * from memory).
+ * from memory); then the compactor turns the flushed chunks into block objects on the
+ * same servers and every answer stays the same.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +14,9 @@ import { join } from 'node:path';
 import { DEFAULT_CONFIG, validateConfig, type FrankConfig } from '../config.ts';
 import { FrankensteinNode } from '../frankenstein.ts';
 import { startDynalite, startS3rver } from '../store/test-servers.ts';
+import { FakeClock } from '../core/clock.ts';
+import { Compactor } from '../compactor/compactor.ts';
+import { listAll } from '../store/bucket.ts';
 import { getJson, remoteRead, remoteWrite, labels as mkLabels } from '../e2e/harness.ts';
 
 const SERIES = 4;
@@ -126,6 +130,30 @@ test('flush to S3 + DynamoDB, restart with an empty WAL: every sample exactly on
       assert.deepEqual([...rs.timestamps], all, `series ${s}: every timestamp exactly once`);
       assert.deepEqual([...rs.values], all.map((_, i) => sampleValue(s, i)));
     }
+
+    // Compaction, as seen from 3 h later (every window of the flushed data has closed): the
+    // flushed chunks become block objects in S3 and block rows in DynamoDB, and once the grace
+    // period (0 here) is over the chunk objects go. The answers stay the same.
+    const store = node.store!;
+    const later = new FakeClock(Date.now() + 3 * 3_600_000);
+    const compactor = new Compactor({ gracePeriodMs: 0, settledAfterMs: 30 * 86_400_000 }, { store: store.chunks, bucket: store.bucket, clock: later });
+    const c1 = await compactor.runOnce();
+    assert.ok(c1.blocksWritten >= 1 && c1.blocksWritten <= 2, `one block per 2 h window the data touches: ${c1.blocksWritten}`);
+    assert.equal(c1.seriesCompacted, SERIES * c1.blocksWritten);
+    later.tick(1);
+    await compactor.runOnce();
+    assert.deepEqual(await listAll(store.bucket, 'anonymous/chunks/'), [], 'the flushed chunk objects were deleted');
+    assert.equal((await listAll(store.bucket, 'anonymous/blocks/')).length, c1.blocksWritten);
+    const q2 = await getJson(url, '/api/v1/query_range', { query: 'e2e_flush', start: String(first / 1000), end: String(last / 1000), step: '15' });
+    assert.equal(q2.status, 200, q2.text);
+    assert.deepEqual(q2.body.data.result, q.body.data.result, 'identical answers from the blocks');
+    const series2 = await getJson(url, '/api/v1/series', { 'match[]': 'e2e_flush', start: String(first / 1000), end: String(end1 / 1000) });
+    assert.equal(series2.body.data.length, SERIES);
+    const admin = await getJson(url, '/admin/store', {});
+    assert.equal(admin.status, 200);
+    assert.equal(admin.body.bucket, 's3');
+    assert.equal(admin.body.index, 'dynamodb');
+    assert.ok(admin.body.caches.blockDirectory.reads >= 1, JSON.stringify(admin.body.caches));
   } finally {
     await node.stop();
   }

@@ -77,6 +77,11 @@ export class CachedRowStore implements RowStore {
     await this.#mutate(keys, () => this.#inner.delete(keys));
   }
 
+  async compactHashPrefix(hashPrefix: string, hashBytes: number): Promise<void> {
+    // Changes no row: nothing cached goes stale.
+    await this.#inner.compactHashPrefix?.(hashPrefix, hashBytes);
+  }
+
   async query(hash: string, condition?: RangeCondition): Promise<IndexRow[]> {
     const key = `q\u0000${hash}\u0000${hex(condition?.prefix)}\u0000${hex(condition?.gte)}`;
     const hit = this.#get(key);

@@ -6,6 +6,8 @@
  */
 import type { Labels } from '../../query/model/labels.ts';
 import type { Matcher } from '../../query/model/matchers.ts';
+import type { BlockMeta } from './block-format.ts';
+import type { ChunkEncoding } from '../chunk/encoding.ts';
 
 export interface ChunkRef {
   seriesId: string;
@@ -17,6 +19,11 @@ export interface ChunkRef {
   samples: number;
   /** Encoded size in bytes; 0 when the writer did not say. */
   bytes: number;
+  /**
+   * Set for a chunk inside a block object (block-format.ts): the bytes are at `offset` in
+   * blocks/<blockId>, and `id` is "<blockId>+<offset>[.p]" (unique, and it names the encoding).
+   */
+  block?: { id: string; offset: number; encoding: ChunkEncoding };
 }
 
 export interface IndexEntry {
@@ -54,6 +61,12 @@ export interface ChunkIndex {
   labelNames(tenant: string, matchers: readonly Matcher[], start: number, end: number): Promise<string[]>;
   /** Sorted values of one label; over all series of the range when matchers is empty. */
   labelValues(tenant: string, name: string, matchers: readonly Matcher[], start: number, end: number): Promise<string[]>;
+  /** Indexes blocks (the compactor's objects) in every time bucket their [minT, maxT] overlaps; idempotent. */
+  writeBlocks(tenant: string, blocks: readonly BlockMeta[]): Promise<void>;
+  /** Blocks with chunks overlapping [start, end], sorted by minT then ID. */
+  blocksFor(tenant: string, start: number, end: number): Promise<BlockMeta[]>;
+  /** Removes block rows (objects are the caller's business). */
+  deleteBlocks(tenant: string, blocks: readonly BlockMeta[]): Promise<void>;
   /** Removes chunk rows (objects are the caller's business). */
   deleteChunks(tenant: string, refs: readonly ChunkRef[]): Promise<void>;
   /**
@@ -66,9 +79,9 @@ export interface ChunkIndex {
   /**
    * Retention: drops every time bucket that ends at or before `ms`, and returns the
    * chunks no remaining bucket references (their objects can be deleted). `beforeDelete`
-   * is called with each bucket's newly freed chunks before that bucket's rows are
+   * is called with each bucket's newly freed chunks and blocks before that bucket's rows are
    * deleted (and stops the deletion by throwing), so the caller can record them first:
    * a crash in between then leaves indexed chunks, never unindexed objects nobody knows of.
    */
-  deleteBefore(tenant: string, ms: number, beforeDelete?: (freed: ChunkRef[]) => Promise<void>): Promise<ChunkRef[]>;
+  deleteBefore(tenant: string, ms: number, beforeDelete?: (freed: ChunkRef[], freedBlocks: BlockMeta[]) => Promise<void>): Promise<ChunkRef[]>;
 }

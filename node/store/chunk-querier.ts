@@ -1,6 +1,6 @@
 /**
  * Querier (query/querier/queryable.ts) over the chunk store for one tenant.
- * Series come from the index, samples from the chunk objects. Replicas flush
+ * Series come from the index, samples from the chunk objects and the blocks. Replicas flush
  * the same samples in chunks that may or may not line up, so overlapping
  * chunks are merged by timestamp and duplicates dropped (the first chunk in
  * minT order wins a tie, which is deterministic).
@@ -35,7 +35,7 @@ export class ChunkStoreQuerier implements Querier {
     const series = await index.lookupSeries(this.#tenant, matchers, start, end);
     if (series.length === 0) return [];
     signal?.throwIfAborted();
-    const chunks = await index.chunksFor(this.#tenant, series.map((s) => s.seriesId), start, end);
+    const chunks = await this.#store.chunkRefs(this.#tenant, series.map((s) => s.seriesId), start, end);
     const refs: ChunkRef[] = [];
     for (const list of chunks.values()) refs.push(...list);
     const fetched = await this.#store.getChunks(this.#tenant, refs, signal, { skipCovered: true });
@@ -90,7 +90,7 @@ export class ChunkStoreQuerier implements Querier {
     const index = this.#store.index;
     const series = await index.lookupSeries(this.#tenant, matchers, hints.start, hints.end);
     if (series.length === 0) return [];
-    const chunks = await index.chunksFor(this.#tenant, series.map((s) => s.seriesId), hints.start, hints.end);
+    const chunks = await this.#store.chunkRefs(this.#tenant, series.map((s) => s.seriesId), hints.start, hints.end);
     return series.filter((s) => chunks.has(s.seriesId)).map((s) => s.labels);
   }
 

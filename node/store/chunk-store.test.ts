@@ -20,6 +20,8 @@ import { MemoryRowStore } from './memory-row-store.ts';
 import type { SchemaChunkIndex } from './schema-index.ts';
 import { hasStoreCode } from './errors.ts';
 import { startDynalite, startS3rver, type TestServer } from './test-servers.ts';
+import { seriesIdFor } from './series-id.ts';
+import { blockKey, type BlockChunk } from './block-format.ts';
 
 const DAY = 86_400_000;
 const T0 = 20_000 * DAY + 20 * 3600_000; // 20:00, so the data crosses a 24 h bucket boundary
@@ -242,6 +244,52 @@ for (const [setupName, make] of setups) {
       const ac = new AbortController();
       ac.abort();
       await assert.rejects(q.select([newMatcher('=', '__name__', 'up')], { ...hints, signal: ac.signal }), { name: 'AbortError' });
+    });
+
+    it('blocks: a block and flushed chunks of the same series merge into exact samples; blocks stay in their tenant', async () => {
+      const tenant = 't-blk';
+      // Samples 0-299 of every series in one block (two chunks each), 250-599 flushed in chunks of
+      // 100 by a replica: they overlap the block by 50 samples.
+      const inBlock: BlockChunk[] = [];
+      for (const s of data) {
+        for (const a of [0, 150]) {
+          const ts = s.ts.subarray(a, a + 150);
+          const bytes = encodeXorChunk(ts, s.vs.subarray(a, a + 150)).copyBytes();
+          inBlock.push({ seriesId: seriesIdFor(tenant, s.labels), minT: ts[0]!, maxT: ts[149]!, encoding: 'xor', bytes, samples: 150 });
+        }
+      }
+      const flushed = chunksOf(data, 100, 50).filter((c) => c.minT >= data[0]!.ts[250]! - 200);
+      await replicas[1]!.putChunks(tenant, flushed);
+      const meta = await replicas[0]!.putBlock(tenant, inBlock);
+      assert.equal(meta.series, data.length);
+      assert.equal(meta.chunks, inBlock.length);
+      assert.deepEqual(await listAll(setup.bucket, `${tenant}/blocks/`), [`${tenant}/${blockKey(meta.id)}`]);
+      assert.equal((await replicas[2]!.putBlock(tenant, [...inBlock].reverse())).id, meta.id, 'same chunks, same block');
+      assert.equal((await listAll(setup.bucket, `${tenant}/blocks/`)).length, 1);
+      const q = replicas[2]!.querier(tenant);
+      const ranges: [number, number][] = [
+        [T0 - DAY, T0 + DAY],
+        [T0 + 10 * STEP, T0 + 120 * STEP], // the block alone
+        [T0 + 260 * STEP, T0 + 290 * STEP], // where block and flushed chunks overlap
+        [T0 + 4 * 3600_000 - 1, T0 + 4 * 3600_000 + 120_000], // flushed only, across the day boundary
+      ];
+      for (const [start, end] of ranges) {
+        const got = await q.select([newMatcher('=~', '__name__', '.+')], { start, end });
+        const want = data.filter((x) => expectedRange(x, start, end).ts.length > 0);
+        assert.equal(got.length, want.length, `series in [${start}, ${end}]`);
+        for (const g of got) {
+          const w = data.find((x) => formatLabels(x.labels) === formatLabels(g.labels))!;
+          assertSameSamples(g, expectedRange(w, start, end), `${formatLabels(g.labels)} in [${start}, ${end}]`);
+        }
+      }
+      const blockOnly = { start: T0, end: T0 + 100 * STEP };
+      assert.equal((await q.series([newMatcher('=', '__name__', 'up')], blockOnly)).length, 3, 'the series API finds series through their blocks');
+      assert.deepEqual(await replicas[0]!.querier('t-blk-other').select([newMatcher('=~', '__name__', '.+')], { start: T0 - DAY, end: T0 + DAY }), []);
+      assert.deepEqual(await setup.indexes[0]!.blocksFor('t-blk-other', T0 - DAY, T0 + DAY), []);
+      // A block object that vanished is an error, never a silent gap (a fresh store: nothing cached).
+      await setup.bucket.delete(`${tenant}/${blockKey(meta.id)}`);
+      const fresh = new ChunkStore({}, { bucket: setup.bucket, index: setup.indexes[0]! });
+      await assert.rejects(fresh.querier(tenant).select([newMatcher('=', '__name__', 'up')], blockOnly), (e) => hasStoreCode(e, 'STORE_CHUNK_MISSING'));
     });
 
     it('reports a chunk object that vanished and deletes chunks from bucket and index', async () => {

@@ -25,6 +25,8 @@ import { assertValidTenantId } from './tenant-id.ts';
 import { ChunkStoreQuerier } from './chunk-querier.ts';
 import { ChunkCache } from './chunk-cache.ts';
 import { chunkSampleCount, type ChunkEncoding } from '../chunk/encoding.ts';
+import { blockKey, encodeBlock, type BlockChunk, type BlockMeta } from './block-format.ts';
+import { BlockReader, missingBlock } from './block-reader.ts';
 
 export interface ChunkStoreConfig {
   /** Chunk uploads in flight at once per putChunks() call. @default 16 */
@@ -37,10 +39,29 @@ export interface ChunkStoreConfig {
   recentChunksTtlMs: number;
   /** Bytes of chunk objects kept in memory for queries (LRU; objects are immutable, so never stale). 0 disables. @default 134217728 (128 MiB) */
   cacheBytes: number;
+  /** Bytes of block directory pages and fence tables kept in memory (LRU). 0 disables. @default 67108864 (64 MiB) */
+  blockDirectoryCacheBytes: number;
+  /**
+   * Chunks of one block at most this many bytes apart are fetched with one range read: a
+   * request costs more than the bytes between (S3 bills per request, and its latency dwarfs
+   * a few hundred KiB). @default 524288 (512 KiB)
+   */
+  blockRangeGapBytes: number;
+  /** Largest single range read of a block's chunks (bounds the memory of one read). @default 16777216 (16 MiB) */
+  blockRangeMaxBytes: number;
 }
 
 export function defaultChunkStoreConfig(): ChunkStoreConfig {
-  return { uploadConcurrency: 16, fetchConcurrency: 32, recentChunksSize: 100_000, recentChunksTtlMs: 900_000, cacheBytes: 128 * 1024 * 1024 };
+  return {
+    uploadConcurrency: 16,
+    fetchConcurrency: 32,
+    recentChunksSize: 100_000,
+    recentChunksTtlMs: 900_000,
+    cacheBytes: 128 * 1024 * 1024,
+    blockDirectoryCacheBytes: 64 * 1024 * 1024,
+    blockRangeGapBytes: 512 * 1024,
+    blockRangeMaxBytes: 16 * 1024 * 1024,
+  };
 }
 
 export interface ChunkToWrite {
@@ -57,8 +78,9 @@ export interface ChunkToWrite {
 /** The chunk ID (and so the object key) names the encoding: no suffix for XOR, ".p" for packed. */
 const ID_SUFFIX: Record<ChunkEncoding, string> = { xor: '', packed: '.p' };
 
-/** The encoding of a stored chunk, from its ID. */
-export function chunkEncodingOf(ref: Pick<ChunkRef, 'id'>): ChunkEncoding {
+/** The encoding of a stored chunk, from its ID (a block chunk's ID carries the suffix too). */
+export function chunkEncodingOf(ref: Pick<ChunkRef, 'id' | 'block'>): ChunkEncoding {
+  if (ref.block !== undefined) return ref.block.encoding;
   return ref.id.endsWith(ID_SUFFIX.packed) ? 'packed' : 'xor';
 }
 
@@ -82,6 +104,7 @@ export class ChunkStore {
   #cfg: ChunkStoreConfig;
   #recent: RecentCache;
   #cache: ChunkCache;
+  #blocks: BlockReader;
   #tenantBuckets = new Map<string, TenantBucket>();
 
   constructor(config: Partial<ChunkStoreConfig>, deps: { bucket: Bucket; index: ChunkIndex; clock?: Clock }) {
@@ -89,12 +112,13 @@ export class ChunkStore {
     this.#bucket = deps.bucket;
     this.#index = deps.index;
     this.#cache = new ChunkCache(this.#cfg.cacheBytes);
+    this.#blocks = new BlockReader({ cacheBytes: this.#cfg.blockDirectoryCacheBytes, concurrency: this.#cfg.fetchConcurrency });
     this.#recent = new RecentCache({ maxEntries: this.#cfg.recentChunksSize, ttlMs: this.#cfg.recentChunksTtlMs, clock: deps.clock ?? new SystemClock() });
   }
 
-  /** Chunk cache counters (hits, misses, bytes held). */
-  cacheStats(): { hits: number; misses: number; bytes: number } {
-    return { hits: this.#cache.hits, misses: this.#cache.misses, bytes: this.#cache.bytes };
+  /** Chunk cache counters (hits, misses, bytes held) and the block directory cache's. */
+  cacheStats(): { hits: number; misses: number; bytes: number; blockDirectory: { reads: number; pageHits: number; pageMisses: number; bytes: number } } {
+    return { hits: this.#cache.hits, misses: this.#cache.misses, bytes: this.#cache.bytes, blockDirectory: { ...this.#blocks.stats, bytes: this.#blocks.cachedBytes } };
   }
 
   get index(): ChunkIndex {
@@ -166,12 +190,79 @@ export class ChunkStore {
   }
 
   /**
+   * Writes the chunks as one block object (create-only: the ID is a content hash, so a
+   * repeated compaction writes the same key) and indexes it. Returns its meta.
+   */
+  async putBlock(tenant: string, chunks: readonly BlockChunk[]): Promise<BlockMeta> {
+    assertValidTenantId(tenant);
+    const { bytes, meta } = encodeBlock(chunks);
+    await this.#upload(this.#tenantBucket(tenant), blockKey(meta.id), bytes);
+    await this.#index.writeBlocks(tenant, [meta]);
+    return meta;
+  }
+
+  /**
+   * Chunks overlapping [start, end] per series, from the index's chunk rows (flushed chunks)
+   * and from the blocks of the range (compacted chunks), sorted by minT then ID; series
+   * without any are absent.
+   */
+  async chunkRefs(tenant: string, seriesIds: readonly string[], start: number, end: number): Promise<Map<string, ChunkRef[]>> {
+    assertValidTenantId(tenant);
+    const [rows, blocks] = await Promise.all([this.#index.chunksFor(tenant, seriesIds, start, end), this.#index.blocksFor(tenant, start, end)]);
+    return this.#addBlockRefs(tenant, rows, blocks, seriesIds, start, end);
+  }
+
+  /** Only the chunks in blocks (compacted), per series, sorted like chunkRefs(). */
+  async blockRefs(tenant: string, seriesIds: readonly string[], start: number, end: number): Promise<Map<string, ChunkRef[]>> {
+    assertValidTenantId(tenant);
+    return this.#addBlockRefs(tenant, new Map(), await this.#index.blocksFor(tenant, start, end), seriesIds, start, end);
+  }
+
+  async #addBlockRefs(tenant: string, rows: Map<string, ChunkRef[]>, blocks: readonly BlockMeta[], seriesIds: readonly string[], start: number, end: number): Promise<Map<string, ChunkRef[]>> {
+    if (blocks.length === 0 || seriesIds.length === 0) return rows;
+    // Hex IDs sort like their bytes; one conversion for all of them, then views.
+    const hex = [...new Set(seriesIds)].sort();
+    const all = Buffer.from(hex.join(''), 'hex');
+    if (all.length !== hex.length * 16) throw new TypeError('Invalid series ID among the requested ones');
+    const wanted = hex.map((_, i) => all.subarray(i * 16, i * 16 + 16));
+    const bucket = this.#tenantBucket(tenant);
+    const perBlock = await mapLimit(blocks, this.#cfg.fetchConcurrency, (m) => this.#blocks.entries(bucket, tenant, m, wanted, start, end, hex));
+    const touched = new Set<ChunkRef[]>();
+    perBlock.forEach((entries, i) => {
+      const blockId = blocks[i]!.id;
+      for (const e of entries) {
+        const ref: ChunkRef = {
+          seriesId: e.seriesId,
+          id: `${blockId}+${e.offset}${ID_SUFFIX[e.encoding]}`,
+          minT: e.minT,
+          maxT: e.maxT,
+          samples: 0,
+          bytes: e.length,
+          block: { id: blockId, offset: e.offset, encoding: e.encoding },
+        };
+        let list = rows.get(e.seriesId);
+        if (list === undefined) rows.set(e.seriesId, (list = []));
+        list.push(ref);
+        touched.add(list);
+      }
+    });
+    for (const list of touched) list.sort((a, b) => a.minT - b.minT || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return rows;
+  }
+
+  /**
    * Chunk bytes for each ref, in order. Throws STORE_CHUNK_MISSING when an indexed object is gone,
    * unless `skipCovered`: then a missing chunk whose time range another fetched chunk of the same
-   * series covers is left out of the answer (see withoutCoveredMissing). `cache: false`
-   * (compaction: chunks about to be replaced) neither reads nor fills the chunk cache.
+   * series covers is left out of the answer (see withoutCoveredMissing); `alsoCovering` names
+   * more chunks that count as covering (the compactor's blocks, which it does not fetch).
+   * `cache: false` (compaction: chunks about to be replaced) neither reads nor fills the chunk cache.
    */
-  async getChunks(tenant: string, refs: readonly ChunkRef[], signal?: AbortSignal, opts: { cache?: boolean; skipCovered?: boolean } = {}): Promise<FetchedChunk[]> {
+  async getChunks(
+    tenant: string,
+    refs: readonly ChunkRef[],
+    signal?: AbortSignal,
+    opts: { cache?: boolean; skipCovered?: boolean; alsoCovering?: (missing: readonly ChunkRef[]) => Promise<readonly ChunkRef[]> } = {},
+  ): Promise<FetchedChunk[]> {
     const useCache = opts.cache ?? true;
     assertValidTenantId(tenant);
     const bucket = this.#tenantBucket(tenant);
@@ -179,11 +270,19 @@ export class ChunkStore {
     const misses: number[] = [];
     // Cached chunks synchronously: a promise per chunk costs more than the lookup itself.
     for (let i = 0; i < refs.length; i++) {
-      const cached = useCache ? this.#cache.get(`${tenant}/${ChunkStore.chunkKey(refs[i]!)}`) : undefined;
+      const cached = useCache ? this.#cache.get(cacheKeyOf(tenant, refs[i]!)) : undefined;
       if (cached !== undefined) out[i] = { ref: refs[i]!, bytes: cached };
       else misses.push(i);
     }
     if (misses.length === 0) return out;
+    const inBlocks = misses.filter((i) => refs[i]!.block !== undefined);
+    if (inBlocks.length > 0) {
+      await this.#fetchFromBlocks(tenant, bucket, refs, inBlocks, out, useCache, signal);
+      if (inBlocks.length === misses.length) return out;
+      const plain = misses.filter((i) => refs[i]!.block === undefined);
+      misses.length = 0;
+      misses.push(...plain);
+    }
     const fetched = await mapLimit(misses, this.#cfg.fetchConcurrency, async (i) => {
       const ref = refs[i]!;
       signal?.throwIfAborted();
@@ -196,7 +295,53 @@ export class ChunkStore {
     });
     misses.forEach((i, j) => (out[i] = fetched[j]! as FetchedChunk));
     if (opts.skipCovered !== true) return out;
-    return withoutCoveredMissing(tenant, out as { ref: ChunkRef; bytes: Uint8Array | undefined }[]);
+    const missing = out.filter((f) => f.bytes === undefined).map((f) => f.ref);
+    const extra = missing.length > 0 && opts.alsoCovering !== undefined ? await opts.alsoCovering(missing) : [];
+    return withoutCoveredMissing(tenant, out as { ref: ChunkRef; bytes: Uint8Array | undefined }[], extra);
+  }
+
+  /**
+   * Block chunks: per block, in offset order, coalesced into range reads (gaps up to
+   * blockRangeGapBytes, reads up to blockRangeMaxBytes). A missing block is always an error:
+   * blocks leave the index before their objects go (after the grace period).
+   */
+  async #fetchFromBlocks(tenant: string, bucket: Bucket, refs: readonly ChunkRef[], which: readonly number[], out: FetchedChunk[], useCache: boolean, signal: AbortSignal | undefined): Promise<void> {
+    const byBlock = new Map<string, number[]>();
+    for (const i of which) {
+      const id = refs[i]!.block!.id;
+      const l = byBlock.get(id);
+      if (l === undefined) byBlock.set(id, [i]);
+      else l.push(i);
+    }
+    const reads: { key: string; from: number; to: number; items: number[] }[] = [];
+    for (const [id, items] of byBlock) {
+      items.sort((a, b) => refs[a]!.block!.offset - refs[b]!.block!.offset);
+      let cur: (typeof reads)[number] | undefined;
+      for (const i of items) {
+        const from = refs[i]!.block!.offset;
+        const to = from + refs[i]!.bytes;
+        if (cur !== undefined && from - cur.to <= this.#cfg.blockRangeGapBytes && to - cur.from <= this.#cfg.blockRangeMaxBytes) {
+          cur.to = Math.max(cur.to, to);
+          cur.items.push(i);
+        } else {
+          reads.push((cur = { key: blockKey(id), from, to, items: [i] }));
+        }
+      }
+    }
+    await mapLimit(reads, this.#cfg.fetchConcurrency, async (r) => {
+      signal?.throwIfAborted();
+      const bytes = await bucket.getRange(r.key, r.from, r.to - r.from);
+      if (bytes === undefined) throw missingBlock(tenant, r.key);
+      for (const i of r.items) {
+        const ref = refs[i]!;
+        const o = ref.block!.offset - r.from;
+        if (o + ref.bytes > bytes.length) throw storageError('STORE_CHUNK_CORRUPT', `Block object too short: tenant ${JSON.stringify(tenant)}, key ${JSON.stringify(r.key)}: chunk at ${ref.block!.offset}+${ref.bytes}, object ends at ${r.from + bytes.length}`);
+        // A copy: a view would keep the whole range read alive for as long as the chunk is cached.
+        const chunk = useCache ? bytes.slice(o, o + ref.bytes) : bytes.subarray(o, o + ref.bytes);
+        if (useCache) this.#cache.set(`${tenant}/${r.key}@${ref.block!.offset}`, chunk);
+        out[i] = { ref, bytes: chunk };
+      }
+    });
   }
 
   /** Deletes chunk objects and their index rows (index first, so queries never meet a missing object). */
@@ -227,6 +372,10 @@ export class ChunkStore {
   }
 }
 
+function cacheKeyOf(tenant: string, ref: ChunkRef): string {
+  return ref.block === undefined ? `${tenant}/${ChunkStore.chunkKey(ref)}` : `${tenant}/${blockKey(ref.block.id)}@${ref.block.offset}`;
+}
+
 function missingChunk(tenant: string, key: string): Error {
   return storageError('STORE_CHUNK_MISSING', `Chunk object missing: tenant ${JSON.stringify(tenant)}, key ${JSON.stringify(key)}`);
 }
@@ -239,7 +388,7 @@ function missingChunk(tenant: string, key: string): Error {
  * object goes. The samples are safe in the compacted chunk that replaced it, so a query must
  * not fail for it (and the compactor drops the dangling row on its next pass).
  */
-export function withoutCoveredMissing(tenant: string, fetched: readonly { ref: ChunkRef; bytes: Uint8Array | undefined }[]): FetchedChunk[] {
+export function withoutCoveredMissing(tenant: string, fetched: readonly { ref: ChunkRef; bytes: Uint8Array | undefined }[], alsoCovering: readonly ChunkRef[] = []): FetchedChunk[] {
   const present: FetchedChunk[] = [];
   const missing: ChunkRef[] = [];
   for (const f of fetched) {
@@ -248,10 +397,10 @@ export function withoutCoveredMissing(tenant: string, fetched: readonly { ref: C
   }
   if (missing.length === 0) return present;
   const bySeries = new Map<string, ChunkRef[]>();
-  for (const f of present) {
-    const l = bySeries.get(f.ref.seriesId);
-    if (l === undefined) bySeries.set(f.ref.seriesId, [f.ref]);
-    else l.push(f.ref);
+  for (const ref of [...present.map((f) => f.ref), ...alsoCovering]) {
+    const l = bySeries.get(ref.seriesId);
+    if (l === undefined) bySeries.set(ref.seriesId, [ref]);
+    else l.push(ref);
   }
   for (const m of missing) {
     const covered = (bySeries.get(m.seriesId) ?? []).some((r) => r.minT <= m.minT && r.maxT >= m.maxT);

@@ -217,4 +217,7 @@ export function validateStoreConfig(c: StoreConfig, path = 'store'): void {
   posInt('chunks.recentChunksSize', c.chunks.recentChunksSize, 0);
   posInt('chunks.recentChunksTtlMs', c.chunks.recentChunksTtlMs, 0);
   posInt('chunks.cacheBytes', c.chunks.cacheBytes, 0);
+  posInt('chunks.blockDirectoryCacheBytes', c.chunks.blockDirectoryCacheBytes, 0);
+  posInt('chunks.blockRangeGapBytes', c.chunks.blockRangeGapBytes, 0);
+  posInt('chunks.blockRangeMaxBytes', c.chunks.blockRangeMaxBytes, 1);
 }

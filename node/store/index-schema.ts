@@ -22,7 +22,7 @@ export const hashKeys = {
   buckets: (t: string) => `${t}:B`,
   /** Series of one metric. Range: seriesID (16 bytes). Value: labels. */
   metric: (t: string, b: number, metric: string) => `${t}:${b}:M:${metric}`,
-  /** Postings of one label name (not __name__). Range: utf8(value) 0x00 seriesID. */
+  /** Postings of one label name (not __name__). Range: utf8(value) 0x00 seriesID. Value: labels (absent in rows written before 2026-12). */
   label: (t: string, b: number, name: string) => `${t}:${b}:L:${name}`,
   /** Every series of the bucket. Range: seriesID. Value: labels. */
   series: (t: string, b: number) => `${t}:${b}:S`,
@@ -32,6 +32,8 @@ export const hashKeys = {
   values: (t: string, b: number, name: string) => `${t}:${b}:V:${name}`,
   /** Chunks of one series. Range: i64(maxT) utf8(chunkID). Value: chunk meta. */
   chunks: (t: string, b: number, seriesId: string) => `${t}:${b}:C:${seriesId}`,
+  /** Blocks with chunks in the bucket. Range: i64(maxT) utf8(blockID). Value: block meta (JSON). */
+  blocks: (t: string, b: number) => `${t}:${b}:K`,
 };
 
 /** Time bucket of a timestamp. */
@@ -104,6 +106,10 @@ export function chunkRange(maxT: number, chunkId: string): Uint8Array {
   return concat(encodeI64(maxT), utf8.encode(chunkId));
 }
 
+export function blockRange(maxT: number, blockId: string): Uint8Array {
+  return concat(encodeI64(maxT), utf8.encode(blockId));
+}
+
 /** Labels as JSON [name, value, name, value, ...]: compact and fast to parse in V8. */
 export function encodeLabels(ls: Labels): Uint8Array {
   const flat: string[] = [];
@@ -155,7 +161,8 @@ export function seriesRows(tenant: string, bucket: number, seriesId: string, lab
     rows.push({ hash: hashKeys.names(tenant, bucket), range: utf8.encode(l.name) });
     rows.push({ hash: hashKeys.values(tenant, bucket, l.name), range: utf8.encode(l.value) });
     if (l.name === METRIC_NAME) rows.push({ hash: hashKeys.metric(tenant, bucket, l.value), range: sid, value: encoded });
-    else rows.push({ hash: hashKeys.label(tenant, bucket, l.name), range: postingRange(l.value, seriesId) });
+    // The labels ride along, as in metric rows: a selector without a metric name then needs no point reads.
+    else rows.push({ hash: hashKeys.label(tenant, bucket, l.name), range: postingRange(l.value, seriesId), value: encoded });
   }
   rows.push({ hash: hashKeys.buckets(tenant), range: encodeI64(bucket) });
   rows.push({ hash: TENANTS_HASH, range: utf8.encode(tenant) });

@@ -11,6 +11,7 @@ import { labelsFromObject, formatLabels, type Labels } from '../../query/model/l
 import { newMatcher, type MatchType, type Matcher } from '../../query/model/matchers.ts';
 import { seriesIdFor } from './series-id.ts';
 import { hasStoreCode } from './errors.ts';
+import type { BlockMeta } from './block-format.ts';
 
 export type IndexFactory = (space: string) => Promise<ChunkIndex>;
 
@@ -19,6 +20,10 @@ const T0 = 20_000 * DAY; // a bucket boundary in 2024
 
 const m = (name: string, type: MatchType, value: string): Matcher => newMatcher(type, name, value);
 const L = (o: Record<string, string>): Labels => labelsFromObject(o);
+
+function block(id: string, minT: number, maxT: number): BlockMeta {
+  return { id: id.repeat(32).slice(0, 32), minT, maxT, series: 3, chunks: 4, samples: 480, size: 1000, dirOffset: 800, dirEntries: 4, fenceOffset: 928, fenceEvery: 256 };
+}
 
 function entry(tenant: string, labels: Labels, minT: number, maxT: number, tag = 'h'): IndexEntry {
   return { seriesId: seriesIdFor(tenant, labels), labels, chunk: { id: `${minT}-${maxT}-${tag}`, minT, maxT, samples: 120, bytes: 200 } };
@@ -212,6 +217,59 @@ export function indexSuite(name: string, factory: IndexFactory): void {
       // Writing it again brings it back (the write cache forgot it).
       await idx.writeEntries('del', [es[1]!]);
       assert.equal((await idx.chunksFor('del', [id], T0 + DAY, T0 + 2 * DAY)).size, 1);
+    });
+
+    it('writeBlocks() / blocksFor() / deleteBlocks(): blocks by time, in every bucket they span, per tenant', async () => {
+      const a = block('a', T0 + 1000, T0 + 7200_000);
+      const b = block('b', T0 + 7200_000, T0 + 14_400_000);
+      const span = block('c', T0 + DAY - 3600_000, T0 + DAY + 3600_000);
+      await idx.writeBlocks('blk', [a, b, span]);
+      await idx.writeBlocks('blk', [a]); // idempotent
+      await idx.writeBlocks('blk2', [block('d', T0, T0 + 10)]);
+      const ids = (ms: BlockMeta[]) => ms.map((x) => x.id[0]);
+      assert.deepEqual(await idx.blocksFor('blk', T0, T0 + 3 * DAY), [a, b, span], 'sorted by minT, meta intact, each once');
+      assert.deepEqual(ids(await idx.blocksFor('blk', T0 + 7200_000, T0 + 7200_000)), ['a', 'b'], 'inclusive bounds');
+      assert.deepEqual(ids(await idx.blocksFor('blk', T0 + 7200_001, T0 + 8000_000)), ['b']);
+      assert.deepEqual(ids(await idx.blocksFor('blk', T0 + DAY + 10, T0 + DAY + 20)), ['c'], 'found from the second bucket it spans');
+      assert.deepEqual(ids(await idx.blocksFor('blk', T0 + 2 * DAY, T0 + 3 * DAY)), []);
+      assert.deepEqual(ids(await idx.blocksFor('blk2', T0, T0 + 3 * DAY)), ['d'], 'tenants never see each other\'s blocks');
+      assert.ok((await idx.timeBuckets('blk')).length >= 2);
+      await idx.deleteBlocks('blk', [span]);
+      assert.deepEqual(ids(await idx.blocksFor('blk', T0, T0 + 3 * DAY)), ['a', 'b']);
+      await assert.rejects(idx.writeBlocks('blk', [{ ...a, id: 'not-hex' }]), /Invalid block meta/);
+      await assert.rejects(idx.blocksFor('bad/tenant', T0, T0 + 1), (e) => hasStoreCode(e, 'STORE_INVALID_TENANT'));
+    });
+
+    it('deleteBefore() frees blocks of the dropped buckets, but not a block reaching into a kept one', async () => {
+      const s1 = L({ __name__: 'bret', job: 'x' });
+      await idx.writeEntries('bret', [entry('bret', s1, T0 + 10, T0 + 20), entry('bret', s1, T0 + 2 * DAY, T0 + 2 * DAY + 10)]);
+      const old = block('e', T0 + 10, T0 + 7200_000);
+      const spanning = block('f', T0 + DAY - 10, T0 + DAY + 10);
+      const fresh = block('9', T0 + 2 * DAY, T0 + 2 * DAY + 10);
+      await idx.writeBlocks('bret', [old, spanning, fresh]);
+      const hooked: string[] = [];
+      await idx.deleteBefore('bret', T0 + DAY + 5, async (_refs, blocks) => {
+        // Called before the rows go: the blocks are still indexed here.
+        assert.equal((await idx.blocksFor('bret', T0, T0 + 20)).length, 1);
+        hooked.push(...blocks.map((x) => x.id[0]!));
+      });
+      assert.deepEqual(hooked, ['e']);
+      assert.deepEqual((await idx.blocksFor('bret', T0, T0 + 3 * DAY)).map((x) => x.id[0]), ['f', '9']);
+    });
+
+    it('deleteChunks() of a whole window (1,000+ rows, as the compactor does) leaves nothing for scans to find', async () => {
+      const es: IndexEntry[] = [];
+      for (let i = 0; i < 600; i++) {
+        const ls = L({ __name__: 'bulk_del', i: String(i) });
+        es.push(entry('bulkdel', ls, T0 + 10, T0 + 20), entry('bulkdel', ls, T0 + 30, T0 + 40));
+      }
+      await idx.writeEntries('bulkdel', es);
+      const ids = [...new Set(es.map((e) => e.seriesId!))];
+      const refs = [...(await idx.chunksFor('bulkdel', ids, T0, T0 + DAY)).values()].flat();
+      assert.equal(refs.length, 1200);
+      await idx.deleteChunks('bulkdel', refs);
+      assert.equal((await idx.chunksFor('bulkdel', ids, T0, T0 + DAY)).size, 0);
+      assert.equal((await idx.lookupSeries('bulkdel', [m('__name__', '=', 'bulk_del')], T0, T0 + DAY)).length, 600, 'series rows stay');
     });
 
     it('deleteBefore() drops whole old buckets and returns chunks no longer referenced', async () => {

@@ -125,6 +125,18 @@ export class LevelDbRowStore implements RowStore {
     return out;
   }
 
+  async compactHashPrefix(hashPrefix: string, hashBytes: number): Promise<void> {
+    const db = this.#open();
+    const scope = encodeHashPrefix(hashPrefix, hashBytes);
+    const upper = prefixUpperBound(scope);
+    if (upper === undefined) return;
+    try {
+      await db.compactRange(scope, upper);
+    } catch (err) {
+      throw wrap('Failed to compact LevelDB index range', err);
+    }
+  }
+
   async getMany(keys: readonly RowKey[]): Promise<(IndexRow | undefined)[]> {
     const db = this.#open();
     if (keys.length === 0) return [];

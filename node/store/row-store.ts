@@ -45,6 +45,12 @@ export interface RowStore {
    * (the scan visits far more rows than callers usually want).
    */
   scanHashPrefix?(hashPrefix: string, hashBytes: number, limit: number, only?: ReadonlySet<string>): Promise<IndexRow[] | undefined>;
+  /**
+   * Optional (LSM stores): compacts the key range of every hash key that starts with
+   * `hashPrefix` and is `hashBytes` UTF-8 bytes long, so later scans do not wade through the
+   * tombstones of a bulk delete (the compactor empties a window's chunk rows at once).
+   */
+  compactHashPrefix?(hashPrefix: string, hashBytes: number): Promise<void>;
   /** Point reads; undefined for missing rows, in the order of keys. */
   getMany(keys: readonly RowKey[]): Promise<(IndexRow | undefined)[]>;
 }

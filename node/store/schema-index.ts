@@ -22,6 +22,7 @@ import { rowKeyString } from './row-store.ts';
 import {
   TENANTS_HASH,
   bucketsBetween,
+  blockRange,
   chunkRange,
   decodeChunkMeta,
   decodeI64,
@@ -41,9 +42,12 @@ import { RecentCache } from './recent-cache.ts';
 import { CachedRowStore, type CachedRowStoreStats } from './cached-row-store.ts';
 import { mapLimit } from './map-limit.ts';
 import { storageError } from './errors.ts';
+import { decodeBlockMeta, encodeBlockMeta, type BlockMeta } from './block-format.ts';
 
 const CHUNK_ID_RE = /^[A-Za-z0-9._~-]{1,200}$/;
 
+/** deleteChunks() of this many refs or more compacts the buckets' chunk-row ranges (LSM stores). */
+const COMPACT_AFTER_DELETES = 1000;
 /** chunksFor() scans a bucket's chunk rows instead of querying per series from this many series on... */
 const SCAN_MIN_SERIES = 64;
 /** ...and gives the scan up past this many rows per requested series (a small part of a big tenant). */
@@ -187,14 +191,14 @@ export class SchemaChunkIndex extends Service implements ChunkIndex {
     if (eqs.length > 0) {
       const sets = await Promise.all(eqs.map((m) => this.#postings(tenant, b, m.name, [m.value])));
       sets.sort((x, y) => x.size - y.size);
-      let ids = [...sets[0]!];
-      for (const s of sets.slice(1)) ids = ids.filter((id) => s.has(id));
-      return this.#labelsOf(tenant, b, ids);
+      const hits = new Map<string, Labels | undefined>();
+      for (const [id, ls] of sets[0]!) if (sets.every((s) => s.has(id))) hits.set(id, ls);
+      return this.#withLabels(tenant, b, hits);
     }
     const sel = matchers.find((m) => !matchesEmpty(m));
     if (sel) {
       const values = (await this.#query(hashKeys.values(tenant, b, sel.name))).map((r) => decodeString(r.range)).filter((v) => matches(sel, v));
-      return this.#labelsOf(tenant, b, [...(await this.#postings(tenant, b, sel.name, values))]);
+      return this.#withLabels(tenant, b, await this.#postings(tenant, b, sel.name, values));
     }
     const all = new Map<string, Labels>();
     for (const r of await this.#query(hashKeys.series(tenant, b))) all.set(seriesIdFromBytes(r.range), this.#labels(r.value!));
@@ -214,8 +218,9 @@ export class SchemaChunkIndex extends Service implements ChunkIndex {
     return out;
   }
 
-  async #postings(tenant: string, b: number, name: string, values: readonly string[]): Promise<Set<string>> {
-    const out = new Set<string>();
+  /** Series IDs with the label value, and their labels where the posting row carries them. */
+  async #postings(tenant: string, b: number, name: string, values: readonly string[]): Promise<Map<string, Labels | undefined>> {
+    const out = new Map<string, Labels | undefined>();
     const hash = hashKeys.label(tenant, b, name);
     const results = await mapLimit(values, this.#cfg.queryConcurrency, (v) => this.#query(hash, { prefix: postingPrefix(v) }));
     results.forEach((rows, i) => {
@@ -223,22 +228,26 @@ export class SchemaChunkIndex extends Service implements ChunkIndex {
         let p = this.#decodedPostings.get(r.range);
         if (p === undefined) this.#decodedPostings.set(r.range, (p = parsePostingRange(r.range)));
         // A value containing NUL can share the prefix; keep exact matches only.
-        if (p.value === values[i]) out.add(p.seriesId);
+        if (p.value === values[i]) out.set(p.seriesId, r.value === undefined ? undefined : this.#labels(r.value));
       }
     });
     return out;
   }
 
-  async #labelsOf(tenant: string, b: number, ids: readonly string[]): Promise<Map<string, Labels>> {
-    const out = new Map<string, Labels>();
-    if (ids.length === 0) return out;
-    const hash = hashKeys.series(tenant, b);
-    this.stats.reads++;
-    const rows = await this.#store.getMany(ids.map((id) => ({ hash, range: seriesIdToBytes(id) })));
-    rows.forEach((r, i) => {
-      if (r?.value !== undefined) out.set(ids[i]!, this.#labels(r.value));
-    });
-    return out;
+  /** The hits with labels; those whose posting rows carried none (older rows) from point reads of the series rows. */
+  async #withLabels(tenant: string, b: number, hits: Map<string, Labels | undefined>): Promise<Map<string, Labels>> {
+    const missing: string[] = [];
+    for (const [id, ls] of hits) if (ls === undefined) missing.push(id);
+    if (missing.length > 0) {
+      const hash = hashKeys.series(tenant, b);
+      this.stats.reads++;
+      const rows = await this.#store.getMany(missing.map((id) => ({ hash, range: seriesIdToBytes(id) })));
+      rows.forEach((r, i) => {
+        if (r?.value !== undefined) hits.set(missing[i]!, this.#labels(r.value));
+        else hits.delete(missing[i]!);
+      });
+    }
+    return hits as Map<string, Labels>;
   }
 
   async chunksFor(tenant: string, seriesIds: readonly string[], start: number, end: number): Promise<Map<string, ChunkRef[]>> {
@@ -319,6 +328,44 @@ export class SchemaChunkIndex extends Service implements ChunkIndex {
     return [...values].sort();
   }
 
+  async writeBlocks(tenant: string, blocks: readonly BlockMeta[]): Promise<void> {
+    this.#check(tenant);
+    const rows: IndexRow[] = [];
+    for (const m of blocks) {
+      // Round-trips the meta: refuses a malformed one before it reaches the store.
+      const value = encodeBlockMeta(decodeBlockMeta(encodeBlockMeta(m)));
+      if (m.minT > m.maxT) throw new RangeError(`Invalid block time range: [${m.minT}, ${m.maxT}] for block ${m.id}`);
+      for (const b of bucketsBetween(m.minT, m.maxT, this.#cfg.bucketPeriodMs)) {
+        rows.push({ hash: hashKeys.blocks(tenant, b), range: blockRange(m.maxT, m.id), value });
+        rows.push({ hash: hashKeys.buckets(tenant), range: encodeI64(b) });
+      }
+      rows.push({ hash: TENANTS_HASH, range: encodeString(tenant) });
+    }
+    if (rows.length > 0) await this.#store.write(rows);
+    this.stats.rowsWritten += rows.length;
+  }
+
+  async blocksFor(tenant: string, start: number, end: number): Promise<BlockMeta[]> {
+    this.#check(tenant);
+    const found = new Map<string, BlockMeta>();
+    const gte = encodeI64(Math.max(start, Number.MIN_SAFE_INTEGER));
+    const results = await mapLimit(await this.#bucketsIn(tenant, start, end), this.#cfg.queryConcurrency, (b) => this.#query(hashKeys.blocks(tenant, b), { gte }));
+    for (const rows of results) {
+      for (const r of rows) {
+        const m = decodeBlockMeta(r.value!);
+        if (m.minT <= end && m.maxT >= start) found.set(m.id, m);
+      }
+    }
+    return [...found.values()].sort((a, b) => a.minT - b.minT || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  async deleteBlocks(tenant: string, blocks: readonly BlockMeta[]): Promise<void> {
+    this.#check(tenant);
+    const keys: RowKey[] = [];
+    for (const m of blocks) for (const b of bucketsBetween(m.minT, m.maxT, this.#cfg.bucketPeriodMs)) keys.push({ hash: hashKeys.blocks(tenant, b), range: blockRange(m.maxT, m.id) });
+    if (keys.length > 0) await this.#store.delete(keys);
+  }
+
   async deleteChunks(tenant: string, refs: readonly ChunkRef[]): Promise<void> {
     this.#check(tenant);
     const keys: RowKey[] = [];
@@ -329,7 +376,15 @@ export class SchemaChunkIndex extends Service implements ChunkIndex {
         this.#written.delete(rowKeyString(k));
       }
     }
-    if (keys.length > 0) await this.#store.delete(keys);
+    if (keys.length === 0) return;
+    await this.#store.delete(keys);
+    // The compactor empties a window's chunk rows at once: compact their range on LSM stores so
+    // scans of the bucket do not wade through the tombstones until background compaction runs.
+    if (refs.length >= COMPACT_AFTER_DELETES && this.#store.compactHashPrefix !== undefined) {
+      const buckets = new Set<number>();
+      for (const ref of refs) for (const b of bucketsBetween(ref.minT, ref.maxT, this.#cfg.bucketPeriodMs)) buckets.add(b);
+      for (const b of buckets) await this.#store.compactHashPrefix(hashKeys.chunks(tenant, b, ''), Buffer.byteLength(hashKeys.chunks(tenant, b, refs[0]!.seriesId)));
+    }
   }
 
   async listTenants(): Promise<string[]> {
@@ -344,7 +399,7 @@ export class SchemaChunkIndex extends Service implements ChunkIndex {
     return rows.map((r) => decodeI64(r.range)).sort((a, b) => a - b).map((b) => ({ start: b * period, end: (b + 1) * period - 1 }));
   }
 
-  async deleteBefore(tenant: string, ms: number, beforeDelete?: (freed: ChunkRef[]) => Promise<void>): Promise<ChunkRef[]> {
+  async deleteBefore(tenant: string, ms: number, beforeDelete?: (freed: ChunkRef[], freedBlocks: BlockMeta[]) => Promise<void>): Promise<ChunkRef[]> {
     this.#check(tenant);
     const period = this.#cfg.bucketPeriodMs;
     const bucketRows = await this.#query(hashKeys.buckets(tenant));
@@ -353,9 +408,20 @@ export class SchemaChunkIndex extends Service implements ChunkIndex {
     if (doomed.length === 0) return [];
     const lastDoomedEnd = (Math.max(...doomed) + 1) * period;
     const freed = new Map<string, ChunkRef>();
+    const freedBlockIds = new Set<string>();
     for (const b of doomed) {
       const keys: RowKey[] = [];
       const freedHere: ChunkRef[] = [];
+      const blocksHere: BlockMeta[] = [];
+      for (const r of await this.#query(hashKeys.blocks(tenant, b))) {
+        const m = decodeBlockMeta(r.value!);
+        // A block reaching past the deleted buckets is still indexed in a later one.
+        if (m.maxT < lastDoomedEnd && !freedBlockIds.has(m.id)) {
+          freedBlockIds.add(m.id);
+          blocksHere.push(m);
+        }
+        keys.push({ hash: r.hash, range: r.range });
+      }
       const addAll = (rows: IndexRow[]) => {
         for (const r of rows) keys.push({ hash: r.hash, range: r.range });
       };
@@ -391,7 +457,7 @@ export class SchemaChunkIndex extends Service implements ChunkIndex {
       addAll(series);
       keys.push({ hash: hashKeys.buckets(tenant), range: encodeI64(b) });
       // The caller records what is freed (deletion markers) before the rows that name it go.
-      if (beforeDelete !== undefined && freedHere.length > 0) await beforeDelete(freedHere);
+      if (beforeDelete !== undefined && (freedHere.length > 0 || blocksHere.length > 0)) await beforeDelete(freedHere, blocksHere);
       await this.#store.delete(keys);
     }
     if (doomed.length === all.length) await this.#store.delete([{ hash: TENANTS_HASH, range: encodeString(tenant) }]);

@@ -10,10 +10,14 @@
  *   storeRequestsPerMillionSamples  bucket calls (put/get/head/exists/delete/list) per 1e6 samples
  *   indexRowsWrittenPerMillionSamples, indexReadsPerMillionSamples
  *   queryMemoryMs / queryStoreColdMs / queryStoreMs  the same 1 h select: from the head (median of 5
- *                       after a warm-up); from the store through a freshly opened index (read cache
- *                       and chunk cache empty, one run); from the store again, warm (median of 5)
+ *                       after a warm-up); from the store through a freshly opened index and chunk store
+ *                       (index read cache, block directory and chunk caches empty, one run, code warm);
+ *                       from the store again, warm (median of 5)
+ *   queryStoreFirstMs   the first store query of the process (another shard, same size): cold caches
+ *                       and nothing of the read path compiled yet
  *   queryResultsMatch   the store's answer is bit-identical to memory's
- * Flags: --series N --samples N --query-series N --fsync (bucket fsync; off by default to keep the run short).
+ * Flags: --series N --samples N --query-series N --fsync (bucket fsync; off by default to keep the run short)
+ * --index rocksdb|leveldb|memory (default: the embedded default of this Node version).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,6 +45,8 @@ const SERIES = flag('series', 100_000);
 const SAMPLES = flag('samples', 240);
 const QUERY_SERIES = Math.min(SERIES, flag('query-series', 10_000));
 const FSYNC = process.argv.includes('--fsync');
+/** Series are spread over this many shards; the query selects shard 0. */
+const SHARDS = Math.max(1, Math.round(SERIES / QUERY_SERIES));
 const STEP = 15_000;
 /** Timed runs of each warm query; the median is reported. */
 const RUNS = 5;
@@ -113,9 +119,16 @@ function labelsOf(i: number): Labels {
     instance: `host-${Math.floor(i / 50)}:9100`,
     job: 'node',
     // Blocks of 20 consecutive series per shard, so a shard holds every kind of VALUE_MIX.
-    shard: String(Math.floor(i / 20) % Math.max(1, Math.round(SERIES / QUERY_SERIES))),
+    shard: String(Math.floor(i / 20) % SHARDS),
   });
 }
+
+/**
+ * A full GC before each timed query (node --expose-gc, as `npm run bench:storage` runs it):
+ * the heap left by ingesting and flushing 24M samples otherwise lands a 100-400 ms collection
+ * inside a random run, whichever path it times.
+ */
+const collect = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -144,6 +157,8 @@ async function main(): Promise<void> {
   const clock = new FakeClock(START + SAMPLES * STEP);
   const bucket = new CountingBucket(new LocalBucket({ dir: join(dir, 'bucket'), fsync: FSYNC }));
   const storeCfg = defaultStoreConfig(dir);
+  const backend = process.argv.indexOf('--index');
+  if (backend > 0) storeCfg.index.backend = process.argv[backend + 1] as typeof storeCfg.index.backend;
   const index = createChunkIndex(storeCfg.index, { clock });
   await index.start();
   const store = new ChunkStore(storeCfg.chunks, { bucket, index, clock });
@@ -153,7 +168,7 @@ async function main(): Promise<void> {
   await flusher.start();
   const compactor = new Compactor({ gracePeriodMs: 0, intervalMs: 86_400_000 }, { store, bucket, clock });
   let closeIndex2 = async (): Promise<void> => {};
-  const out: Record<string, unknown> = { valueMix: VALUE_MIX, series: SERIES, samplesPerSeries: SAMPLES, querySeries: QUERY_SERIES, bucketFsync: FSYNC, index: storeCfg.index.backend };
+  const out: Record<string, unknown> = { gcBeforeEachQuery: (globalThis as { gc?: unknown }).gc !== undefined, valueMix: VALUE_MIX, series: SERIES, samplesPerSeries: SAMPLES, querySeries: QUERY_SERIES, bucketFsync: FSYNC, index: storeCfg.index.backend };
   try {
     // 1. ingest
     const labels = Array.from({ length: SERIES }, (_, i) => labelsOf(i));
@@ -184,6 +199,7 @@ async function main(): Promise<void> {
     const memRuns: number[] = [];
     let mem: SeriesSamples[] = [];
     for (let r = 0; r < RUNS; r++) {
+      collect();
       t0 = performance.now();
       mem = await ingester.querier(TENANT).select(matchers, range);
       memRuns.push(performance.now() - t0);
@@ -212,6 +228,7 @@ async function main(): Promise<void> {
     out.compactSeconds = +((performance.now() - t0) / 1000).toFixed(1);
     out.chunksBeforeCompaction = c1.chunksIn;
     out.chunksAfterCompaction = c1.chunksOut;
+    out.blocksWritten = c1.blocksWritten;
     out.objectsDeleted = c1.objectsDeleted + c2.objectsDeleted;
     out.objectsWritten = bucket.calls.put - putsBefore;
     const requests = bucket.total() - before;
@@ -226,28 +243,46 @@ async function main(): Promise<void> {
     // 5. bytes per sample in the object store
     let bytes = 0;
     let objects = 0;
-    for await (const key of bucket.list(`${TENANT}/chunks/`)) {
+    // Flushed chunk objects left (none once compacted) and block objects.
+    for await (const key of bucket.list(`${TENANT}/`)) {
       bytes += (await bucket.head(key))!.size;
       objects++;
     }
     out.objectsInStore = objects;
     out.bytesPerSample = +(bytes / samples).toFixed(3);
 
-    // 6. the same query from the store, through a freshly opened index and chunk store (a
-    // restarted querier: index read cache and chunk cache empty), then again warm
+    // 6. the same query from the store. First through a freshly opened index and chunk store
+    // in this process (nothing of the store's read path compiled yet); then, after that
+    // querier is closed, once more through another fresh index and store: a restarted
+    // querier's caches (index read cache, block directories, chunks) are empty, but the code
+    // is warm, as it is in a long-running querier (the memory figure is warm too).
     await index.stop();
+    const firstIndex = createChunkIndex(storeCfg.index, { clock });
+    await firstIndex.start();
+    try {
+      const firstStore = new ChunkStore(storeCfg.chunks, { bucket, index: firstIndex, clock });
+      collect();
+      t0 = performance.now();
+      // Another shard: the same amount of work, none of it shared with the timed cold query below.
+      await firstStore.querier(TENANT).select([newMatcher('=', 'shard', SHARDS > 1 ? '1' : '0')], range);
+      out.queryStoreFirstMs = Math.round(performance.now() - t0);
+    } finally {
+      await firstIndex.stop();
+    }
     const index2 = createChunkIndex(storeCfg.index, { clock });
     await index2.start();
     closeIndex2 = () => index2.stop();
     const store2 = new ChunkStore(storeCfg.chunks, { bucket, index: index2, clock });
     const sq = store2.querier(TENANT);
+    collect();
     t0 = performance.now();
-    await sq.select(matchers, range); // cold: index rows and every chunk read from disk
+    await sq.select(matchers, range); // cold caches: index rows, block directories and chunks read from disk
     out.queryStoreColdMs = Math.round(performance.now() - t0);
     // warm: index reads and chunks from the in-process caches
     const storeRuns: number[] = [];
     let fromStore: SeriesSamples[] = [];
     for (let r = 0; r < RUNS; r++) {
+      collect();
       t0 = performance.now();
       fromStore = await sq.select(matchers, range);
       storeRuns.push(performance.now() - t0);
@@ -257,6 +292,7 @@ async function main(): Promise<void> {
     out.indexReadCache = index2.readCacheStats();
     out.querySamples = memSamples;
     out.queryResultsMatch = sameSamples(mem, fromStore);
+    out.storeFirstToMemoryRatio = +((out.queryStoreFirstMs as number) / Math.max(1, out.queryMemoryMs as number)).toFixed(1);
     out.storeColdToMemoryRatio = +((out.queryStoreColdMs as number) / Math.max(1, out.queryMemoryMs as number)).toFixed(1);
     out.storeToMemoryRatio = +((out.queryStoreMs as number) / Math.max(1, out.queryMemoryMs as number)).toFixed(1);
   } finally {

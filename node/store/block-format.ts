@@ -1,0 +1,206 @@
+/**
+ * Block objects (FORMAT.md §4): the compactor writes every chunk of one tenant's closed
+ * window into one object, with a directory sorted by series ID so a querier finds the
+ * chunks of the series it wants with a few range reads instead of one object per chunk.
+ * Pure encoding and decoding; block-reader.ts does the I/O and caching.
+ */
+import { createHash } from 'node:crypto';
+import type { ChunkEncoding } from '../chunk/encoding.ts';
+import { SERIES_ID_BYTES } from './series-id.ts';
+
+/** "FRKBLK", 0, version 1. */
+export const BLOCK_MAGIC = Uint8Array.from([0x46, 0x52, 0x4b, 0x42, 0x4c, 0x4b, 0x00, 0x01]);
+/** Bytes of one directory entry. */
+export const DIR_ENTRY_BYTES = 32;
+/** Directory entries per page: the unit of directory reads and of the directory cache (8 KiB). */
+export const DEFAULT_FENCE_EVERY = 256;
+/** Entries keep times relative to the block's minT, offsets and lengths in 32 bits. */
+const MAX_U32 = 0xffff_ffff;
+/** A chunk's duration takes 31 bits; the top bit is the encoding (0 XOR, 1 packed). */
+const MAX_DURATION = 0x7fff_ffff;
+const FOOTER_TRAILER = 8; // u32 JSON length + "FKBE"
+const FOOTER_MAGIC = 0x4542_4b46; // "FKBE" little-endian
+
+const ENCODING_CODE: Record<ChunkEncoding, number> = { xor: 0, packed: 1 };
+const CODE_ENCODING: ChunkEncoding[] = ['xor', 'packed'];
+
+/** What a reader needs to know of a block without reading it (kept in the index's block rows). */
+export interface BlockMeta {
+  /** 32 hex chars: the first 16 bytes of SHA-256 over the object before its footer (content address). */
+  id: string;
+  /** First and last sample timestamp of any chunk in the block, inclusive ms. */
+  minT: number;
+  maxT: number;
+  series: number;
+  chunks: number;
+  samples: number;
+  /** Object size in bytes. */
+  size: number;
+  /** Offset and entry count of the directory. */
+  dirOffset: number;
+  dirEntries: number;
+  /** Offset of the fence table: the series ID of every fenceEvery-th directory entry. */
+  fenceOffset: number;
+  fenceEvery: number;
+}
+
+/** One chunk to put in a block. */
+export interface BlockChunk {
+  /** 32 lowercase hex chars (series-id.ts). */
+  seriesId: string;
+  minT: number;
+  maxT: number;
+  encoding: ChunkEncoding;
+  bytes: Uint8Array;
+  samples: number;
+}
+
+/** One directory entry read back. */
+export interface BlockEntry {
+  seriesId: string;
+  minT: number;
+  maxT: number;
+  encoding: ChunkEncoding;
+  /** Absolute offset and length of the chunk bytes in the object. */
+  offset: number;
+  length: number;
+}
+
+/** Object key of a block inside its tenant's prefix. */
+export function blockKey(id: string): string {
+  return `blocks/${id}`;
+}
+
+/**
+ * Encodes the chunks as one block: chunks in (series ID, minT) order, then the
+ * directory, the fences and a JSON footer repeating the meta (for tools).
+ */
+export function encodeBlock(chunks: readonly BlockChunk[], fenceEvery = DEFAULT_FENCE_EVERY): { bytes: Uint8Array; meta: BlockMeta } {
+  if (chunks.length === 0) throw new RangeError('A block needs at least one chunk');
+  if (!(Number.isSafeInteger(fenceEvery) && fenceEvery > 0)) throw new RangeError(`Invalid fence interval: ${fenceEvery}`);
+  const order = chunks.map((_, i) => i);
+  order.sort((a, b) => {
+    const x = chunks[a]!;
+    const y = chunks[b]!;
+    return x.seriesId < y.seriesId ? -1 : x.seriesId > y.seriesId ? 1 : x.minT - y.minT;
+  });
+  let dataBytes = 0;
+  let minT = Infinity;
+  let maxT = -Infinity;
+  for (const c of chunks) {
+    if (!/^[0-9a-f]{32}$/.test(c.seriesId)) throw new TypeError(`Invalid series ID in block: ${JSON.stringify(c.seriesId)}`);
+    if (!(Number.isSafeInteger(c.minT) && Number.isSafeInteger(c.maxT) && c.minT <= c.maxT)) throw new RangeError(`Invalid chunk time range in block: [${c.minT}, ${c.maxT}]`);
+    if (c.maxT - c.minT > MAX_DURATION) throw new RangeError(`Chunk too long for a block: [${c.minT}, ${c.maxT}] spans more than ${MAX_DURATION} ms`);
+    dataBytes += c.bytes.length;
+    if (c.minT < minT) minT = c.minT;
+    if (c.maxT > maxT) maxT = c.maxT;
+  }
+  if (maxT - minT > MAX_U32) throw new RangeError(`Block spans too long: [${minT}, ${maxT}] is more than ${MAX_U32} ms`);
+  const n = chunks.length;
+  const fences = Math.ceil(n / fenceEvery);
+  const dirOffset = BLOCK_MAGIC.length + dataBytes;
+  const fenceOffset = dirOffset + n * DIR_ENTRY_BYTES;
+  const bodyBytes = fenceOffset + fences * SERIES_ID_BYTES;
+  if (fenceOffset > MAX_U32) throw new RangeError(`Block too large: ${dataBytes} bytes of chunks, at most ${MAX_U32 - BLOCK_MAGIC.length}`);
+  const body = Buffer.alloc(bodyBytes);
+  body.set(BLOCK_MAGIC, 0);
+  const dv = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  let o = BLOCK_MAGIC.length;
+  let samples = 0;
+  let series = 0;
+  let prevSeries = '';
+  for (let k = 0; k < n; k++) {
+    const c = chunks[order[k]!]!;
+    const e = dirOffset + k * DIR_ENTRY_BYTES;
+    body.write(c.seriesId, e, 'hex');
+    dv.setUint32(e + 16, c.minT - minT, true);
+    dv.setUint32(e + 20, ((ENCODING_CODE[c.encoding] << 31) | (c.maxT - c.minT)) >>> 0, true);
+    dv.setUint32(e + 24, o, true);
+    dv.setUint32(e + 28, c.bytes.length, true);
+    if (k % fenceEvery === 0) body.write(c.seriesId, fenceOffset + (k / fenceEvery) * SERIES_ID_BYTES, 'hex');
+    body.set(c.bytes, o);
+    o += c.bytes.length;
+    samples += c.samples;
+    if (c.seriesId !== prevSeries) series++;
+    prevSeries = c.seriesId;
+  }
+  const id = createHash('sha256').update(body).digest('hex').slice(0, 32);
+  const footerJson = Buffer.from(JSON.stringify({ version: 1, id, minT, maxT, series, chunks: n, samples, dirOffset, dirEntries: n, fenceOffset, fenceEvery }));
+  const size = bodyBytes + footerJson.length + FOOTER_TRAILER;
+  const meta: BlockMeta = { id, minT, maxT, series, chunks: n, samples, size, dirOffset, dirEntries: n, fenceOffset, fenceEvery };
+  const out = Buffer.allocUnsafe(size);
+  body.copy(out, 0);
+  footerJson.copy(out, bodyBytes);
+  out.writeUInt32LE(footerJson.length, bodyBytes + footerJson.length);
+  out.writeUInt32LE(FOOTER_MAGIC, bodyBytes + footerJson.length + 4);
+  return { bytes: out, meta };
+}
+
+/** The meta from a whole block object's footer (tools and checks; queriers use the index row). */
+export function readBlockFooter(bytes: Uint8Array): BlockMeta {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (b.length < BLOCK_MAGIC.length + FOOTER_TRAILER || !b.subarray(0, BLOCK_MAGIC.length).equals(BLOCK_MAGIC) || b.readUInt32LE(b.length - 4) !== FOOTER_MAGIC) {
+    throw new RangeError('Not a block object: bad magic');
+  }
+  const len = b.readUInt32LE(b.length - FOOTER_TRAILER);
+  if (len > b.length - FOOTER_TRAILER - BLOCK_MAGIC.length) throw new RangeError(`Corrupt block footer: length ${len}`);
+  const j = JSON.parse(b.toString('utf8', b.length - FOOTER_TRAILER - len, b.length - FOOTER_TRAILER)) as Omit<BlockMeta, 'size'> & { version: number };
+  if (j.version !== 1) throw new RangeError(`Unsupported block version ${j.version}`);
+  return decodeBlockMeta(Buffer.from(JSON.stringify({ ...j, size: b.length })));
+}
+
+/** Block meta as stored in an index row value (UTF-8 JSON). */
+export function encodeBlockMeta(m: BlockMeta): Uint8Array {
+  return Buffer.from(JSON.stringify({ v: 1, ...m }));
+}
+
+export function decodeBlockMeta(bytes: Uint8Array): BlockMeta {
+  const j = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) as Record<string, unknown>;
+  const num = (k: string): number => {
+    const v = j[k];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new RangeError(`Invalid block meta: ${k} is ${JSON.stringify(v)}`);
+    return v;
+  };
+  if (typeof j.id !== 'string' || !/^[0-9a-f]{32}$/.test(j.id)) throw new RangeError(`Invalid block meta: id is ${JSON.stringify(j.id)}`);
+  return {
+    id: j.id,
+    minT: num('minT'),
+    maxT: num('maxT'),
+    series: num('series'),
+    chunks: num('chunks'),
+    samples: num('samples'),
+    size: num('size'),
+    dirOffset: num('dirOffset'),
+    dirEntries: num('dirEntries'),
+    fenceOffset: num('fenceOffset'),
+    fenceEvery: num('fenceEvery'),
+  };
+}
+
+/**
+ * Directory entry k of a page (or of the whole directory) read into `dir` (with `dv` a view of
+ * it), of a block starting at `blockMinT`. `seriesId` is the caller's when it already knows it
+ * (it searched for it): converting 16 bytes to hex per entry costs more than the rest.
+ */
+export function readEntry(dir: Uint8Array, k: number, blockMinT: number, dv = new DataView(dir.buffer, dir.byteOffset, dir.byteLength), seriesId?: string): BlockEntry {
+  const e = k * DIR_ENTRY_BYTES;
+  const minT = blockMinT + dv.getUint32(e + 16, true);
+  const span = dv.getUint32(e + 20, true);
+  return {
+    seriesId: seriesId ?? Buffer.from(dir.buffer, dir.byteOffset + e, SERIES_ID_BYTES).toString('hex'),
+    minT,
+    maxT: minT + (span & MAX_DURATION),
+    offset: dv.getUint32(e + 24, true),
+    length: dv.getUint32(e + 28, true),
+    encoding: CODE_ENCODING[span >>> 31]!,
+  };
+}
+
+/** Compares the 16-byte series ID at `at` in `buf` with `id` (bytes). */
+export function compareIdAt(buf: Uint8Array, at: number, id: Uint8Array): number {
+  for (let i = 0; i < SERIES_ID_BYTES; i++) {
+    const d = buf[at + i]! - id[i]!;
+    if (d !== 0) return d;
+  }
+  return 0;
+}
