@@ -336,8 +336,9 @@ export class ChunkStore {
         const ref = refs[i]!;
         const o = ref.block!.offset - r.from;
         if (o + ref.bytes > bytes.length) throw storageError('STORE_CHUNK_CORRUPT', `Block object too short: tenant ${JSON.stringify(tenant)}, key ${JSON.stringify(r.key)}: chunk at ${ref.block!.offset}+${ref.bytes}, object ends at ${r.from + bytes.length}`);
-        // A copy: a view would keep the whole range read alive for as long as the chunk is cached.
-        const chunk = useCache ? bytes.slice(o, o + ref.bytes) : bytes.subarray(o, o + ref.bytes);
+        // A copy (Uint8Array's slice: a Buffer's slice is a view): a view would keep the whole range
+        // read alive for as long as the chunk is cached.
+        const chunk = useCache ? Uint8Array.prototype.slice.call(bytes, o, o + ref.bytes) : bytes.subarray(o, o + ref.bytes);
         if (useCache) this.#cache.set(`${tenant}/${r.key}@${ref.block!.offset}`, chunk);
         out[i] = { ref, bytes: chunk };
       }
