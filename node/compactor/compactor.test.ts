@@ -306,3 +306,35 @@ test('a re-indexed row of a deleted, compacted chunk neither fails queries nor c
     await assert.rejects(writers[1]!.querier('t').select(ANY, ALL), (e: unknown) => (e as { code?: string }).code === 'STORE_CHUNK_MISSING');
   });
 });
+
+test('retention drops blocks too: their rows at once, their objects after the grace period; other tenants keep theirs', async () => {
+  await withEnv(async (env) => {
+    const { writers, clock } = env;
+    const at = clock.now() - 9 * DAY;
+    for (const tenant of ['old-a', 'old-b']) {
+      await writers[0]!.putChunks(tenant, [0, 1, 2].flatMap((i) => chunksOf(seriesLabels(i, { owner: tenant }), at, 240, 80, (k) => k + i)));
+    }
+    const grace = 60_000;
+    let retention = 0;
+    const compactor = new Compactor({ gracePeriodMs: grace, intervalMs: DAY }, { store: writers[0]!, bucket: env.bucket, clock, retentionFor: (t) => (t === 'old-a' ? retention : 0) });
+    // No retention yet: both tenants' window becomes a block.
+    const r1 = await compactor.runOnce();
+    assert.equal(r1.blocksWritten, 2);
+    assert.equal((await blockObjects(env, 'old-a')).length, 1);
+    // old-a's retention becomes 5 days: its 9-day-old block leaves the index now...
+    retention = 5 * DAY;
+    clock.tick(1);
+    const r2 = await compactor.runOnce();
+    assert.equal(r2.retentionBlocks, 1);
+    assert.deepEqual(await writers[1]!.querier('old-a').select(ANY, ALL), []);
+    assert.equal((await writers[1]!.querier('old-b').select(ANY, ALL)).length, 3);
+    assert.equal((await blockObjects(env, 'old-a')).length, 1, 'the object waits for the grace period');
+    // ...and its object goes once the grace period is over.
+    clock.tick(grace);
+    const r3 = await compactor.runOnce();
+    assert.ok(r3.objectsDeleted >= 1);
+    assert.deepEqual(await blockObjects(env, 'old-a'), []);
+    assert.equal((await blockObjects(env, 'old-b')).length, 1);
+    assert.equal((await writers[2]!.querier('old-b').select(ANY, ALL))[0]!.timestamps.length, 240);
+  });
+});

@@ -97,11 +97,6 @@ export function postingPrefix(value: string): Uint8Array {
   return concat(utf8.encode(value), ZERO);
 }
 
-export function parsePostingRange(r: Uint8Array): { value: string; seriesId: string } {
-  const cut = r.length - SERIES_ID_BYTES;
-  return { value: utf8d.decode(r.subarray(0, cut - 1)), seriesId: seriesIdFromBytes(r.subarray(cut)) };
-}
-
 export function chunkRange(maxT: number, chunkId: string): Uint8Array {
   return concat(encodeI64(maxT), utf8.encode(chunkId));
 }

@@ -32,11 +32,10 @@ import {
   encodeI64,
   encodeString,
   hashKeys,
-  parsePostingRange,
   postingPrefix,
   seriesRows,
 } from './index-schema.ts';
-import { isValidSeriesId, seriesIdFor, seriesIdFromBytes, seriesIdToBytes } from './series-id.ts';
+import { isValidSeriesId, SERIES_ID_BYTES, seriesIdFor, seriesIdFromBytes, seriesIdToBytes } from './series-id.ts';
 import { assertValidTenantId } from './tenant-id.ts';
 import { RecentCache } from './recent-cache.ts';
 import { CachedRowStore, type CachedRowStoreStats } from './cached-row-store.ts';
@@ -116,7 +115,7 @@ export class SchemaChunkIndex extends Service implements ChunkIndex {
    * rows. Callers must treat the returned labels as immutable (they do).
    */
   #decodedLabels = new WeakMap<Uint8Array, Labels>();
-  #decodedPostings = new WeakMap<Uint8Array, { value: string; seriesId: string }>();
+  #decodedPostings = new WeakMap<Uint8Array, string>();
 
   constructor(name: string, store: RowStore, config: Partial<SchemaIndexConfig> = {}, deps: { clock?: Clock } = {}) {
     super(name);
@@ -243,13 +242,17 @@ export class SchemaChunkIndex extends Service implements ChunkIndex {
   async #postings(tenant: string, b: number, name: string, values: readonly string[]): Promise<Map<string, Labels | undefined>> {
     const out = new Map<string, Labels | undefined>();
     const hash = hashKeys.label(tenant, b, name);
-    const results = await mapLimit(values, this.#cfg.queryConcurrency, (v) => this.#query(hash, { prefix: postingPrefix(v) }));
+    const prefixes = values.map((v) => postingPrefix(v));
+    const results = await mapLimit(prefixes, this.#cfg.queryConcurrency, (prefix) => this.#query(hash, { prefix }));
     results.forEach((rows, i) => {
+      // The range key is the queried prefix (value, 0x00) plus the 16-byte series ID: any other
+      // length is a value that merely starts with this one and a NUL. No text is decoded.
+      const exact = prefixes[i]!.length + SERIES_ID_BYTES;
       for (const r of rows) {
-        let p = this.#decodedPostings.get(r.range);
-        if (p === undefined) this.#decodedPostings.set(r.range, (p = parsePostingRange(r.range)));
-        // A value containing NUL can share the prefix; keep exact matches only.
-        if (p.value === values[i]) out.set(p.seriesId, r.value === undefined ? undefined : this.#labels(r.value));
+        if (r.range.length !== exact) continue;
+        let id = this.#decodedPostings.get(r.range);
+        if (id === undefined) this.#decodedPostings.set(r.range, (id = seriesIdFromBytes(r.range.subarray(exact - SERIES_ID_BYTES))));
+        out.set(id, r.value === undefined ? undefined : this.#labels(r.value));
       }
     });
     return out;
