@@ -222,6 +222,7 @@ export class FrankensteinNode extends Service {
       bucket: cfg.bucket.backend,
       index: cfg.index.backend,
       indexBucketPeriodMs: cfg.index.bucketPeriodMs,
+      selections: store.chunks.selectionStats(),
       caches: { ...store.chunks.cacheStats(), indexRead: store.index.readCacheStats() ?? null, indexRequests: { ...store.index.stats } },
       flusher: this.flusher?.stats() ?? null,
       compactor: this.compactor === null ? { enabled: false } : { enabled: true, ...this.compactor.stats() },

@@ -28,6 +28,7 @@ import { TenantBucket } from '../store/tenant-bucket.ts';
 import { defaultCompactorConfig, validateCompactorConfig, type CompactorConfig } from './config.ts';
 import { deadlineOfKey, MARKER_PREFIX, readMarker, writeMarker } from './deletion-markers.ts';
 import { readSettledThrough, writeSettledThrough } from './tenant-state.ts';
+import type { Labels } from '../../query/model/labels.ts';
 
 /** Series whose chunk refs are read from the index in one call (bounds the refs held in memory). */
 const INDEX_GROUP_SERIES = 50_000;
@@ -62,6 +63,7 @@ export interface CompactionResult {
 /** One series' flushed chunks of one window. */
 interface WindowSeries {
   seriesId: string;
+  labels: Labels;
   refs: ChunkRef[];
 }
 
@@ -94,7 +96,7 @@ function windowsOf(group: readonly SeriesRef[], chunks: ReadonlyMap<string, Chun
     for (const [w, refs] of byWindow) {
       let items = out.get(w);
       if (items === undefined) out.set(w, (items = []));
-      items.push({ seriesId: s.seriesId, refs });
+      items.push({ seriesId: s.seriesId, labels: s.labels, refs });
     }
   }
   return new Map([...out.entries()].sort((a, b) => a[0] - b[0]));
@@ -316,7 +318,7 @@ export class Compactor extends Service {
         const vs = merged.values.subarray(o, Math.min(n, o + MAX_CHUNK_SAMPLES));
         // Whichever encoding is smaller for these samples: usually packed (decimal values), XOR for noisy floats.
         const c = encodeSmallest(ts, vs);
-        chunks.push({ seriesId: g.seriesId, minT: ts[0]!, maxT: ts[ts.length - 1]!, encoding: c.encoding, bytes: c.bytes, samples: ts.length });
+        chunks.push({ seriesId: g.seriesId, labels: g.labels, minT: ts[0]!, maxT: ts[ts.length - 1]!, encoding: c.encoding, bytes: c.bytes, samples: ts.length });
       }
       if (n > 0) series++;
       res.chunksIn += g.refs.length;

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { labelsFromObject } from '../../query/model/labels.ts';
 import { BLOCK_MAGIC, DIR_ENTRY_BYTES, decodeBlockMeta, encodeBlock, encodeBlockMeta, readBlockFooter, readEntry, type BlockChunk } from './block-format.ts';
 
 const T = 1_750_000_000_000;
@@ -11,7 +12,7 @@ function sid(i: number): string {
 
 function chunk(i: number, minT: number, len = 10 + (i % 7), encoding: BlockChunk['encoding'] = i % 2 === 0 ? 'xor' : 'packed'): BlockChunk {
   const bytes = new Uint8Array(len).map((_, k) => (i * 31 + k) & 0xff);
-  return { seriesId: sid(i), minT, maxT: minT + 1000 * len, encoding, bytes, samples: len };
+  return { seriesId: sid(i), labels: labelsFromObject({ __name__: 'm', i: String(i) }), minT, maxT: minT + 1000 * len, encoding, bytes, samples: len };
 }
 
 test('encodeBlock lays chunks out in (series, minT) order with a directory that finds each one', () => {

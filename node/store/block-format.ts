@@ -1,17 +1,24 @@
 /**
  * Block objects (FORMAT.md §4): the compactor writes every chunk of one tenant's closed
  * window into one object, with a directory sorted by series ID so a querier finds the
- * chunks of the series it wants with a few range reads instead of one object per chunk.
+ * chunks of the series it wants with a few range reads instead of one object per chunk,
+ * and a series index (labels, postings per label value) so a query over compacted data
+ * can select its series from the block itself.
  * Pure encoding and decoding; block-reader.ts does the I/O and caching.
  */
 import { createHash } from 'node:crypto';
 import type { ChunkEncoding } from '../chunk/encoding.ts';
+import type { Labels } from '../../query/model/labels.ts';
 import { SERIES_ID_BYTES } from './series-id.ts';
 
 /** "FRKBLK", 0, version 1. */
 export const BLOCK_MAGIC = Uint8Array.from([0x46, 0x52, 0x4b, 0x42, 0x4c, 0x4b, 0x00, 0x01]);
 /** Bytes of one directory entry. */
 export const DIR_ENTRY_BYTES = 32;
+/** Bytes of one series table entry: series ID, first directory entry, entries, labels offset, labels length. */
+export const SERIES_ENTRY_BYTES = 32;
+/** Series table entries per page (the unit of series reads and caching: 8 KiB, plus their labels). */
+export const SERIES_PER_PAGE = 256;
 /** Directory entries per page: the unit of directory reads and of the directory cache (8 KiB). */
 export const DEFAULT_FENCE_EVERY = 256;
 /** Entries keep times relative to the block's minT, offsets and lengths in 32 bits. */
@@ -42,12 +49,27 @@ export interface BlockMeta {
   /** Offset of the fence table: the series ID of every fenceEvery-th directory entry. */
   fenceOffset: number;
   fenceEvery: number;
+  /** Series table: `series` entries of SERIES_ENTRY_BYTES, in series ID order (the directory's). */
+  seriesTableOffset: number;
+  /** Labels of every series, back to back, in series order: uvarint symbol numbers, name then value per label. */
+  labelsOffset: number;
+  labelsBytes: number;
+  /** Symbol table: JSON array of every label name and value of the block, sorted. */
+  symbolsOffset: number;
+  symbolsBytes: number;
+  /** Postings: u32 LE series ordinals per label name and value, in label index order. */
+  postingsOffset: number;
+  /** Label index: JSON [[name, valuesOffset, valuesBytes], ...] sorted by name (offsets absolute). */
+  namesOffset: number;
+  namesBytes: number;
 }
 
 /** One chunk to put in a block. */
 export interface BlockChunk {
   /** 32 lowercase hex chars (series-id.ts). */
   seriesId: string;
+  /** The series' labels (the same for every chunk of a series; the first one seen is kept). */
+  labels: Labels;
   minT: number;
   maxT: number;
   encoding: ChunkEncoding;
@@ -100,15 +122,80 @@ export function encodeBlock(chunks: readonly BlockChunk[], fenceEvery = DEFAULT_
   const fences = Math.ceil(n / fenceEvery);
   const dirOffset = BLOCK_MAGIC.length + dataBytes;
   const fenceOffset = dirOffset + n * DIR_ENTRY_BYTES;
-  const bodyBytes = fenceOffset + fences * SERIES_ID_BYTES;
   if (fenceOffset > MAX_U32) throw new RangeError(`Block too large: ${dataBytes} bytes of chunks, at most ${MAX_U32 - BLOCK_MAGIC.length}`);
+  // Series in ID order, with their labels and first directory entry.
+  const seriesIds: string[] = [];
+  const seriesFirst: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const c = chunks[order[k]!]!;
+    if (seriesIds.length === 0 || seriesIds[seriesIds.length - 1] !== c.seriesId) {
+      seriesIds.push(c.seriesId);
+      seriesFirst.push(k);
+    }
+  }
+  const series = seriesIds.length;
+  const labelsOf = (i: number) => chunks[order[seriesFirst[i]!]!]!.labels;
+  // Symbols: every name and value once; a series' labels are their symbol numbers.
+  const symbolSet = new Set<string>();
+  for (let i = 0; i < series; i++) for (const l of labelsOf(i)) symbolSet.add(l.name).add(l.value);
+  const symbols = [...symbolSet].sort(byCodePoint);
+  const symbolOf = new Map(symbols.map((x, i) => [x, i]));
+  const seriesLabels: Uint8Array[] = [];
+  for (let i = 0; i < series; i++) {
+    const refs: number[] = [];
+    for (const l of labelsOf(i)) refs.push(symbolOf.get(l.name)!, symbolOf.get(l.value)!);
+    seriesLabels.push(uvarints(refs));
+  }
+  // Label index: name -> value -> ordinals (ascending, since series are visited in order).
+  const byName = new Map<string, Map<string, number[]>>();
+  seriesIds.forEach((_, i) => {
+    for (const l of labelsOf(i)) {
+      let values = byName.get(l.name);
+      if (values === undefined) byName.set(l.name, (values = new Map()));
+      const ords = values.get(l.value);
+      if (ords === undefined) values.set(l.value, [i]);
+      else ords.push(i);
+    }
+  });
+  const names = [...byName.keys()].sort(byCodePoint);
+  let postingsCount = 0;
+  for (const values of byName.values()) for (const ords of values.values()) postingsCount += ords.length;
+  const seriesTableOffset = fenceOffset + fences * SERIES_ID_BYTES;
+  const labelsOffset = seriesTableOffset + series * SERIES_ENTRY_BYTES;
+  let labelsBytes = 0;
+  for (const l of seriesLabels) labelsBytes += l.length;
+  const postingsOffset = labelsOffset + labelsBytes;
+  const valuesOffset = postingsOffset + postingsCount * 4;
+  // Per-name value tables (JSON [[value, first posting, count], ...], sorted), then the names table.
+  const valueTables: Buffer[] = [];
+  const nameRows: [string, number, number][] = [];
+  let p = 0;
+  let vo = valuesOffset;
+  const postings = new Uint32Array(postingsCount);
+  for (const name of names) {
+    const values = byName.get(name)!;
+    const rows: [string, number, number][] = [];
+    for (const value of [...values.keys()].sort(byCodePoint)) {
+      const ords = values.get(value)!;
+      rows.push([value, p, ords.length]);
+      postings.set(ords, p);
+      p += ords.length;
+    }
+    const t = Buffer.from(JSON.stringify(rows));
+    valueTables.push(t);
+    nameRows.push([name, vo, t.length]);
+    vo += t.length;
+  }
+  const namesTable = Buffer.from(JSON.stringify(nameRows));
+  const namesOffset = vo;
+  const symbolsTable = Buffer.from(JSON.stringify(symbols));
+  const symbolsOffset = namesOffset + namesTable.length;
+  const bodyBytes = symbolsOffset + symbolsTable.length;
   const body = Buffer.alloc(bodyBytes);
   body.set(BLOCK_MAGIC, 0);
   const dv = new DataView(body.buffer, body.byteOffset, body.byteLength);
   let o = BLOCK_MAGIC.length;
   let samples = 0;
-  let series = 0;
-  let prevSeries = '';
   for (let k = 0; k < n; k++) {
     const c = chunks[order[k]!]!;
     const e = dirOffset + k * DIR_ENTRY_BYTES;
@@ -121,19 +208,55 @@ export function encodeBlock(chunks: readonly BlockChunk[], fenceEvery = DEFAULT_
     body.set(c.bytes, o);
     o += c.bytes.length;
     samples += c.samples;
-    if (c.seriesId !== prevSeries) series++;
-    prevSeries = c.seriesId;
   }
+  let lo = 0;
+  for (let i = 0; i < series; i++) {
+    const e = seriesTableOffset + i * SERIES_ENTRY_BYTES;
+    body.write(seriesIds[i]!, e, 'hex');
+    dv.setUint32(e + 16, seriesFirst[i]!, true);
+    dv.setUint32(e + 20, (i + 1 < series ? seriesFirst[i + 1]! : n) - seriesFirst[i]!, true);
+    dv.setUint32(e + 24, lo, true);
+    dv.setUint32(e + 28, seriesLabels[i]!.length, true);
+    body.set(seriesLabels[i]!, labelsOffset + lo);
+    lo += seriesLabels[i]!.length;
+  }
+  for (let i = 0; i < postingsCount; i++) dv.setUint32(postingsOffset + i * 4, postings[i]!, true);
+  let t = valuesOffset;
+  for (const v of valueTables) {
+    v.copy(body, t);
+    t += v.length;
+  }
+  namesTable.copy(body, namesOffset);
+  symbolsTable.copy(body, symbolsOffset);
   const id = createHash('sha256').update(body).digest('hex').slice(0, 32);
-  const footerJson = Buffer.from(JSON.stringify({ version: 1, id, minT, maxT, series, chunks: n, samples, dirOffset, dirEntries: n, fenceOffset, fenceEvery }));
+  const fields = { id, minT, maxT, series, chunks: n, samples, dirOffset, dirEntries: n, fenceOffset, fenceEvery, seriesTableOffset, labelsOffset, labelsBytes, symbolsOffset, symbolsBytes: symbolsTable.length, postingsOffset, namesOffset, namesBytes: namesTable.length };
+  const footerJson = Buffer.from(JSON.stringify({ version: 1, ...fields }));
   const size = bodyBytes + footerJson.length + FOOTER_TRAILER;
-  const meta: BlockMeta = { id, minT, maxT, series, chunks: n, samples, size, dirOffset, dirEntries: n, fenceOffset, fenceEvery };
+  const meta: BlockMeta = { ...fields, size };
   const out = Buffer.allocUnsafe(size);
   body.copy(out, 0);
   footerJson.copy(out, bodyBytes);
   out.writeUInt32LE(footerJson.length, bodyBytes + footerJson.length);
   out.writeUInt32LE(FOOTER_MAGIC, bodyBytes + footerJson.length + 4);
   return { bytes: out, meta };
+}
+
+/** Unsigned LEB128 varints. */
+function uvarints(xs: readonly number[]): Uint8Array {
+  const out: number[] = [];
+  for (let x of xs) {
+    while (x >= 0x80) {
+      out.push((x & 0x7f) | 0x80);
+      x = Math.floor(x / 128);
+    }
+    out.push(x);
+  }
+  return Uint8Array.from(out);
+}
+
+/** Code-point order (what JSON consumers and Prometheus sort by), not UTF-16 order. */
+function byCodePoint(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
 /** The meta from a whole block object's footer (tools and checks; queriers use the index row). */
@@ -174,6 +297,14 @@ export function decodeBlockMeta(bytes: Uint8Array): BlockMeta {
     dirEntries: num('dirEntries'),
     fenceOffset: num('fenceOffset'),
     fenceEvery: num('fenceEvery'),
+    seriesTableOffset: num('seriesTableOffset'),
+    labelsOffset: num('labelsOffset'),
+    labelsBytes: num('labelsBytes'),
+    symbolsOffset: num('symbolsOffset'),
+    symbolsBytes: num('symbolsBytes'),
+    postingsOffset: num('postingsOffset'),
+    namesOffset: num('namesOffset'),
+    namesBytes: num('namesBytes'),
   };
 }
 

@@ -5,6 +5,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalBucket } from './local-bucket.ts';
+import { getLabel, labelsFromObject } from '../../query/model/labels.ts';
+import { newMatcher } from '../../query/model/matchers.ts';
 import { blockKey, encodeBlock, type BlockChunk } from './block-format.ts';
 import { BlockReader } from './block-reader.ts';
 import { hasStoreCode } from './errors.ts';
@@ -32,10 +34,14 @@ function chunksOf(series: number): BlockChunk[] {
   for (let i = 0; i < series; i++) {
     for (let c = 0; c <= i % 3; c++) {
       const minT = T + c * 100_000;
-      out.push({ seriesId: sid(i), minT, maxT: minT + 99_000, encoding: 'xor', bytes: Uint8Array.from([0, 1, i & 0xff, c]), samples: 1 });
+      out.push({ seriesId: sid(i), labels: labelsOf(i), minT, maxT: minT + 99_000, encoding: 'xor', bytes: Uint8Array.from([0, 1, i & 0xff, c]), samples: 1 });
     }
   }
   return out;
+}
+
+function labelsOf(i: number) {
+  return labelsFromObject({ __name__: `metric_${i % 3}`, instance: `host-${i}`, shard: String(i % 10), ...(i % 2 === 0 ? { even: 'yes' } : {}) });
 }
 
 const ids = (xs: number[]) => xs.map(sid).sort().map((s) => Buffer.from(s, 'hex'));
@@ -99,5 +105,33 @@ test('a missing block is STORE_CHUNK_MISSING, a truncated one STORE_CHUNK_CORRUP
     await assert.rejects(reader.entries(bucket, 't', meta, ids([1]), -Infinity, Infinity), (e) => hasStoreCode(e, 'STORE_CHUNK_MISSING'));
     await bucket.put(blockKey(meta.id), bytes.subarray(0, meta.dirOffset + 10));
     await assert.rejects(reader.entries(bucket, 't', meta, ids([1]), -Infinity, Infinity), (e) => hasStoreCode(e, 'STORE_CHUNK_CORRUPT'));
+  });
+});
+
+test('select() finds series by their labels with Prometheus matcher semantics, from the block alone', async () => {
+  await withBucket(async (bucket) => {
+    const chunks = chunksOf(1000);
+    const { bytes, meta } = encodeBlock(chunks, 8);
+    await bucket.put(blockKey(meta.id), bytes);
+    const reader = new BlockReader({ cacheBytes: 1 << 20, concurrency: 2 });
+    const sel = async (...ms: ReturnType<typeof newMatcher>[]) => (await reader.select(bucket, 't', meta, ms, -Infinity, Infinity)).map((s) => Number(getLabel(s.labels, 'instance').slice(5))).sort((a, b) => a - b);
+    const upTo = (n: number, f: (i: number) => boolean) => Array.from({ length: n }, (_, i) => i).filter(f);
+    assert.deepEqual(await sel(newMatcher('=', 'shard', '3')), upTo(1000, (i) => i % 10 === 3));
+    assert.deepEqual(await sel(newMatcher('=', 'shard', '3'), newMatcher('=', '__name__', 'metric_1')), upTo(1000, (i) => i % 10 === 3 && i % 3 === 1));
+    assert.deepEqual(await sel(newMatcher('=~', 'instance', 'host-1[0-9]')), upTo(20, (i) => i >= 10));
+    assert.deepEqual(await sel(newMatcher('=', 'even', '')), upTo(1000, (i) => i % 2 === 1), '="" selects series without the label');
+    assert.deepEqual(await sel(newMatcher('!=', 'even', 'yes'), newMatcher('=', 'shard', '1')), upTo(1000, (i) => i % 2 === 1 && i % 10 === 1));
+    assert.deepEqual(await sel(newMatcher('!~', 'shard', '[0-8]')), upTo(1000, (i) => i % 10 === 9), 'a matcher accepting "" alone: every series is a candidate, the labels decide');
+    assert.deepEqual(await sel(newMatcher('=', 'nope', 'x')), []);
+    assert.deepEqual(await sel(newMatcher('=', 'shard', '11')), []);
+    // Chunks come with the series, filtered by time.
+    const [one] = await reader.select(bucket, 't', meta, [newMatcher('=', 'instance', 'host-2')], T + 150_000, T + 150_000);
+    assert.equal(one!.seriesId, sid(2));
+    assert.deepEqual(one!.entries.map((e) => e.minT), [T + 100_000]);
+    for (const e of one!.entries) assert.deepEqual(Uint8Array.from(bytes.subarray(e.offset, e.offset + e.length)), Uint8Array.from([0, 1, 2, 1]));
+    assert.deepEqual(await reader.select(bucket, 't', meta, [newMatcher('=', 'instance', 'host-2')], T + 400_000, T + 500_000), [], 'no chunk in range: no series');
+    const reads = reader.stats.reads;
+    await sel(newMatcher('=', 'shard', '3'));
+    assert.equal(reader.stats.reads, reads, 'label tables, postings, series pages and labels all cached');
   });
 });

@@ -61,6 +61,15 @@ export interface ChunkIndex {
   labelNames(tenant: string, matchers: readonly Matcher[], start: number, end: number): Promise<string[]>;
   /** Sorted values of one label; over all series of the range when matchers is empty. */
   labelValues(tenant: string, name: string, matchers: readonly Matcher[], start: number, end: number): Promise<string[]>;
+  /**
+   * Every flushed chunk (chunk row, not yet in a block) overlapping [start, end], per series, sorted
+   * like chunksFor(); undefined when the backend cannot list them in one scan (DynamoDB) or more
+   * than `limit` rows would have to be read. Lets a querier take series from blocks and know
+   * exactly which flushed chunks (and series) it must add.
+   */
+  pendingChunks(tenant: string, start: number, end: number, limit: number): Promise<Map<string, ChunkRef[]> | undefined>;
+  /** Labels of the series (by ID) indexed in a time bucket overlapping [start, end]; unknown IDs are absent. */
+  seriesLabels(tenant: string, seriesIds: readonly string[], start: number, end: number): Promise<Map<string, Labels>>;
   /** Indexes blocks (the compactor's objects) in every time bucket their [minT, maxT] overlaps; idempotent. */
   writeBlocks(tenant: string, blocks: readonly BlockMeta[]): Promise<void>;
   /** Blocks with chunks overlapping [start, end], sorted by minT then ID. */

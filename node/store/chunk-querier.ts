@@ -31,11 +31,18 @@ export class ChunkStoreQuerier implements Querier {
   async select(matchers: readonly Matcher[], hints: SelectHints): Promise<SeriesSamples[]> {
     const { start, end, signal } = hints;
     signal?.throwIfAborted();
-    const index = this.#store.index;
-    const series = await index.lookupSeries(this.#tenant, matchers, start, end);
+    // Compacted data: series and chunks from the blocks' own index (plus any flushed chunks still
+    // pending); else the index's rows.
+    let found = await this.#store.selectFromBlocks(this.#tenant, matchers, start, end);
+    if (found === undefined) {
+      const series = await this.#store.index.lookupSeries(this.#tenant, matchers, start, end);
+      if (series.length === 0) return [];
+      signal?.throwIfAborted();
+      found = { series, chunks: await this.#store.chunkRefs(this.#tenant, series.map((s) => s.seriesId), start, end) };
+    }
+    const { series, chunks } = found;
     if (series.length === 0) return [];
     signal?.throwIfAborted();
-    const chunks = await this.#store.chunkRefs(this.#tenant, series.map((s) => s.seriesId), start, end);
     const refs: ChunkRef[] = [];
     for (const list of chunks.values()) refs.push(...list);
     const fetched = await this.#store.getChunks(this.#tenant, refs, signal, { skipCovered: true });

@@ -15,7 +15,7 @@ import type { Labels } from '../../query/model/labels.ts';
 import type { Querier } from '../../query/querier/queryable.ts';
 import { SystemClock, type Clock } from '../core/clock.ts';
 import type { Bucket } from './bucket.ts';
-import type { ChunkIndex, ChunkRef, IndexEntry } from './chunk-index.ts';
+import type { ChunkIndex, ChunkRef, IndexEntry, SeriesRef } from './chunk-index.ts';
 import { hasStoreCode, storageError } from './errors.ts';
 import { mapLimit } from './map-limit.ts';
 import { RecentCache } from './recent-cache.ts';
@@ -25,7 +25,9 @@ import { assertValidTenantId } from './tenant-id.ts';
 import { ChunkStoreQuerier } from './chunk-querier.ts';
 import { ChunkCache } from './chunk-cache.ts';
 import { chunkSampleCount, type ChunkEncoding } from '../chunk/encoding.ts';
-import { blockKey, encodeBlock, type BlockChunk, type BlockMeta } from './block-format.ts';
+import { blockKey, encodeBlock, type BlockChunk, type BlockEntry, type BlockMeta } from './block-format.ts';
+import { getLabel, sortByLabels } from '../../query/model/labels.ts';
+import { matches, type Matcher } from '../../query/model/matchers.ts';
 import { BlockReader, missingBlock } from './block-reader.ts';
 
 export interface ChunkStoreConfig {
@@ -105,6 +107,8 @@ export class ChunkStore {
   #recent: RecentCache;
   #cache: ChunkCache;
   #blocks: BlockReader;
+  /** Selections answered from blocks vs handed to the index path (selectFromBlocks). */
+  private readonly selections = { fromBlocks: 0, fromIndex: 0 };
   #tenantBuckets = new Map<string, TenantBucket>();
 
   constructor(config: Partial<ChunkStoreConfig>, deps: { bucket: Bucket; index: ChunkIndex; clock?: Clock }) {
@@ -119,6 +123,11 @@ export class ChunkStore {
   /** Chunk cache counters (hits, misses, bytes held) and the block directory cache's. */
   cacheStats(): { hits: number; misses: number; bytes: number; blockDirectory: { reads: number; pageHits: number; pageMisses: number; bytes: number } } {
     return { hits: this.#cache.hits, misses: this.#cache.misses, bytes: this.#cache.bytes, blockDirectory: { ...this.#blocks.stats, bytes: this.#blocks.cachedBytes } };
+  }
+
+  /** Counters of where queries found their series and chunks. */
+  selectionStats(): { fromBlocks: number; fromIndex: number } {
+    return { ...this.selections };
   }
 
   get index(): ChunkIndex {
@@ -212,6 +221,53 @@ export class ChunkStore {
     return this.#addBlockRefs(tenant, rows, blocks, seriesIds, start, end);
   }
 
+  /**
+   * The series matching the matchers, sorted by labels, with their chunks overlapping [start, end],
+   * taken from the blocks' own series index plus the flushed chunks still pending in the index
+   * (labels of series found only there come from the index). Undefined when that is not cheap:
+   * the blocks do not cover the range (recent, uncompacted data: most chunks are pending), the
+   * index cannot list pending chunks in one scan (DynamoDB), or too many are pending. The caller
+   * then takes the index path (ChunkIndex.lookupSeries + chunkRefs).
+   */
+  async selectFromBlocks(tenant: string, matchers: readonly Matcher[], start: number, end: number): Promise<{ series: SeriesRef[]; chunks: Map<string, ChunkRef[]> } | undefined> {
+    assertValidTenantId(tenant);
+    const blocks = await this.#index.blocksFor(tenant, start, end);
+    const pending = covers(blocks, start, end) ? await this.#index.pendingChunks(tenant, start, end, PENDING_ROWS_LIMIT) : undefined;
+    if (pending === undefined) {
+      this.selections.fromIndex++;
+      return undefined;
+    }
+    this.selections.fromBlocks++;
+    const bucket = this.#tenantBucket(tenant);
+    const perBlock = await mapLimit(blocks, this.#cfg.fetchConcurrency, (m) => this.#blocks.select(bucket, tenant, m, matchers, start, end));
+    const labels = new Map<string, Labels>();
+    const chunks = new Map<string, ChunkRef[]>();
+    const add = (seriesId: string, ref: ChunkRef) => {
+      const list = chunks.get(seriesId);
+      if (list === undefined) chunks.set(seriesId, [ref]);
+      else list.push(ref);
+    };
+    perBlock.forEach((selected, i) => {
+      const blockId = blocks[i]!.id;
+      for (const s of selected) {
+        if (!labels.has(s.seriesId)) labels.set(s.seriesId, s.labels);
+        for (const e of s.entries) add(s.seriesId, blockChunkRef(blockId, e));
+      }
+    });
+    // Flushed chunks of series no block selected: their labels decide.
+    const unknown = [...pending.keys()].filter((id) => !labels.has(id));
+    if (unknown.length > 0) {
+      for (const [id, ls] of await this.#index.seriesLabels(tenant, unknown, start, end)) {
+        if (matchers.every((m) => matches(m, getLabel(ls, m.name)))) labels.set(id, ls);
+      }
+    }
+    for (const [id, refs] of pending) if (labels.has(id)) for (const r of refs) add(id, r);
+    for (const list of chunks.values()) list.sort(byMinTThenId);
+    const series: SeriesRef[] = [];
+    for (const [seriesId, ls] of labels) if (chunks.has(seriesId)) series.push({ seriesId, labels: ls });
+    return { series: sortByLabels(series), chunks };
+  }
+
   /** Only the chunks in blocks (compacted), per series, sorted like chunkRefs(). */
   async blockRefs(tenant: string, seriesIds: readonly string[], start: number, end: number): Promise<Map<string, ChunkRef[]>> {
     assertValidTenantId(tenant);
@@ -231,22 +287,13 @@ export class ChunkStore {
     perBlock.forEach((entries, i) => {
       const blockId = blocks[i]!.id;
       for (const e of entries) {
-        const ref: ChunkRef = {
-          seriesId: e.seriesId,
-          id: `${blockId}+${e.offset}${ID_SUFFIX[e.encoding]}`,
-          minT: e.minT,
-          maxT: e.maxT,
-          samples: 0,
-          bytes: e.length,
-          block: { id: blockId, offset: e.offset, encoding: e.encoding },
-        };
         let list = rows.get(e.seriesId);
         if (list === undefined) rows.set(e.seriesId, (list = []));
-        list.push(ref);
+        list.push(blockChunkRef(blockId, e));
         touched.add(list);
       }
     });
-    for (const list of touched) list.sort((a, b) => a.minT - b.minT || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    for (const list of touched) list.sort(byMinTThenId);
     return rows;
   }
 
@@ -371,6 +418,39 @@ export class ChunkStore {
     }
     return b;
   }
+}
+
+/** Pending chunk rows read before selectFromBlocks() gives up for the index path (a scan visits ~3 µs a row). */
+const PENDING_ROWS_LIMIT = 20_000;
+/** Gaps between blocks up to this long still count as covered (a window's last and the next one's first sample are a scrape interval apart). */
+const COVERAGE_SLACK_MS = 300_000;
+
+/** Whether the blocks (sorted by minT) span [start, end] with no gap longer than the slack: compacted data. */
+function covers(blocks: readonly BlockMeta[], start: number, end: number): boolean {
+  if (blocks.length === 0) return false;
+  let reached = start - 1;
+  for (const b of blocks) {
+    if (b.minT > reached + COVERAGE_SLACK_MS) return false;
+    if (b.maxT > reached) reached = b.maxT;
+    if (reached + COVERAGE_SLACK_MS >= end) return true;
+  }
+  return reached + COVERAGE_SLACK_MS >= end;
+}
+
+function byMinTThenId(a: ChunkRef, b: ChunkRef): number {
+  return a.minT - b.minT || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+function blockChunkRef(blockId: string, e: BlockEntry): ChunkRef {
+  return {
+    seriesId: e.seriesId,
+    id: `${blockId}+${e.offset}${ID_SUFFIX[e.encoding]}`,
+    minT: e.minT,
+    maxT: e.maxT,
+    samples: 0,
+    bytes: e.length,
+    block: { id: blockId, offset: e.offset, encoding: e.encoding },
+  };
 }
 
 function cacheKeyOf(tenant: string, ref: ChunkRef): string {

@@ -22,7 +22,27 @@ const m = (name: string, type: MatchType, value: string): Matcher => newMatcher(
 const L = (o: Record<string, string>): Labels => labelsFromObject(o);
 
 function block(id: string, minT: number, maxT: number): BlockMeta {
-  return { id: id.repeat(32).slice(0, 32), minT, maxT, series: 3, chunks: 4, samples: 480, size: 1000, dirOffset: 800, dirEntries: 4, fenceOffset: 928, fenceEvery: 256 };
+  return {
+    id: id.repeat(32).slice(0, 32),
+    minT,
+    maxT,
+    series: 3,
+    chunks: 4,
+    samples: 480,
+    size: 1400,
+    dirOffset: 800,
+    dirEntries: 4,
+    fenceOffset: 928,
+    fenceEvery: 256,
+    seriesTableOffset: 944,
+    labelsOffset: 1040,
+    labelsBytes: 200,
+    symbolsOffset: 1360,
+    symbolsBytes: 20,
+    postingsOffset: 1240,
+    namesOffset: 1300,
+    namesBytes: 60,
+  };
 }
 
 function entry(tenant: string, labels: Labels, minT: number, maxT: number, tag = 'h'): IndexEntry {
@@ -238,6 +258,27 @@ export function indexSuite(name: string, factory: IndexFactory): void {
       assert.deepEqual(ids(await idx.blocksFor('blk', T0, T0 + 3 * DAY)), ['a', 'b']);
       await assert.rejects(idx.writeBlocks('blk', [{ ...a, id: 'not-hex' }]), /Invalid block meta/);
       await assert.rejects(idx.blocksFor('bad/tenant', T0, T0 + 1), (e) => hasStoreCode(e, 'STORE_INVALID_TENANT'));
+    });
+
+    it('pendingChunks() lists every chunk row in range (or nothing when it cannot); seriesLabels() reads labels by ID', async () => {
+      const a = L({ __name__: 'pend', i: 'a' });
+      const b = L({ __name__: 'pend', i: 'b' });
+      await idx.writeEntries('pend', [entry('pend', a, T0 + 10, T0 + 20), entry('pend', a, T0 + 30, T0 + 40), entry('pend', b, T0 + DAY + 5, T0 + DAY + 6)]);
+      const ida = seriesIdFor('pend', a);
+      const idb = seriesIdFor('pend', b);
+      const all = await idx.pendingChunks('pend', T0, T0 + 2 * DAY, 1000);
+      if (all !== undefined) {
+        assert.deepEqual([...all.keys()].sort(), [ida, idb].sort());
+        assert.deepEqual(all.get(ida)!.map((r) => r.minT), [T0 + 10, T0 + 30]);
+        assert.deepEqual([...(await idx.pendingChunks('pend', T0 + 25, T0 + 35, 1000))!.entries()].map(([id, l]) => [id, l.map((r) => r.minT)]), [[ida, [T0 + 30]]]);
+        assert.equal(await idx.pendingChunks('pend', T0, T0 + 2 * DAY, 1), undefined, 'more rows than the limit');
+        assert.equal((await idx.pendingChunks('pend-other', T0, T0 + 2 * DAY, 1000))!.size, 0);
+      }
+      const ls = await idx.seriesLabels('pend', [ida, idb, '0'.repeat(32)], T0, T0 + 2 * DAY);
+      assert.deepEqual([...ls.keys()].sort(), [ida, idb].sort());
+      assert.equal(formatLabels(ls.get(idb)!), formatLabels(b));
+      assert.equal((await idx.seriesLabels('pend', [idb], T0, T0 + DAY - 1)).size, 0, 'b is indexed on day 1 only');
+      assert.equal((await idx.seriesLabels('pend-other', [ida], T0, T0 + 2 * DAY)).size, 0, 'tenants never see each other\'s series');
     });
 
     it('deleteBefore() frees blocks of the dropped buckets, but not a block reaching into a kept one', async () => {

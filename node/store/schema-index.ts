@@ -14,7 +14,7 @@
  */
 import { Service } from '../core/service.ts';
 import { SystemClock, type Clock } from '../core/clock.ts';
-import { compareLabels, getLabel, METRIC_NAME, type Labels } from '../../query/model/labels.ts';
+import { getLabel, METRIC_NAME, sortByLabels, type Labels } from '../../query/model/labels.ts';
 import { matches, matchesEmpty, type Matcher } from '../../query/model/matchers.ts';
 import type { ChunkIndex, ChunkRef, IndexEntry, SeriesRef } from './chunk-index.ts';
 import type { IndexRow, RowKey, RowStore } from './row-store.ts';
@@ -82,26 +82,30 @@ export interface IndexStats {
   reads: number;
 }
 
-/**
- * Series sorted by labels (compareLabels order). Large sets are sorted by one string key per series,
- * which V8 compares natively: a comparator calling compareLabels costs ~30 ms for 10,000 series,
- * more than reading them. The key puts U+0000 after each name and value, so a name or value that is
- * a prefix of another sorts first, as in compareLabels; only values that contain U+0000 themselves
- * could order differently, so the result is checked and re-sorted the slow way if it is off.
- */
-export function sortByLabels(series: SeriesRef[]): SeriesRef[] {
-  if (series.length < 64) return series.sort((a, b) => compareLabels(a.labels, b.labels));
-  const keyed = series.map((s) => {
-    let k = '';
-    for (const l of s.labels) k += l.name + '\u0000' + l.value + '\u0000';
-    return { k, s };
-  });
-  keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
-  const out = keyed.map((x) => x.s);
-  for (let i = 1; i < out.length; i++) {
-    if (compareLabels(out[i - 1]!.labels, out[i]!.labels) > 0) return out.sort((a, b) => compareLabels(a.labels, b.labels));
+/** Chunk rows (of a scan of `t:b:C:` hash keys, `prefixLength` chars) overlapping [start, end], into `out`. */
+function addChunkRows(out: Map<string, Map<string, ChunkRef>>, rows: readonly IndexRow[], prefixLength: number, start: number, end: number): void {
+  for (const r of rows) {
+    // Range keys start with maxT: chunks ending before the range are skipped here.
+    if (decodeI64(r.range) < start) continue;
+    addChunkRow(out, r.hash.slice(prefixLength), r, end);
   }
-  return out;
+}
+
+function addChunkRow(out: Map<string, Map<string, ChunkRef>>, seriesId: string, r: IndexRow, end: number): void {
+  const meta = decodeChunkMeta(r.value!);
+  if (meta.minT > end) return;
+  // Chunk IDs are ASCII (digits, '-', hex, '.'): latin1 decodes them without TextDecoder's overhead.
+  const id = Buffer.from(r.range.buffer, r.range.byteOffset + 8, r.range.byteLength - 8).toString('latin1');
+  let m = out.get(seriesId);
+  if (m === undefined) out.set(seriesId, (m = new Map()));
+  m.set(id, { seriesId, id, minT: meta.minT, maxT: meta.maxT, samples: meta.samples, bytes: meta.bytes });
+}
+
+/** Each series' chunks sorted by minT, then ID. */
+function sortedChunkRefs(out: Map<string, Map<string, ChunkRef>>): Map<string, ChunkRef[]> {
+  const sorted = new Map<string, ChunkRef[]>();
+  for (const [id, m] of out) sorted.set(id, [...m.values()].sort((a, b) => a.minT - b.minT || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
+  return sorted;
 }
 
 export class SchemaChunkIndex extends Service implements ChunkIndex {
@@ -277,16 +281,6 @@ export class SchemaChunkIndex extends Service implements ChunkIndex {
   async chunksFor(tenant: string, seriesIds: readonly string[], start: number, end: number): Promise<Map<string, ChunkRef[]>> {
     this.#check(tenant);
     const out = new Map<string, Map<string, ChunkRef>>();
-    const add = (seriesId: string, r: IndexRow) => {
-      const meta = decodeChunkMeta(r.value!);
-      // Chunk IDs are ASCII (digits, '-', hex, '.'): latin1 decodes them without TextDecoder's overhead.
-      const id = Buffer.from(r.range.buffer, r.range.byteOffset + 8, r.range.byteLength - 8).toString('latin1');
-      const ref: ChunkRef = { seriesId, id, minT: meta.minT, maxT: meta.maxT, samples: meta.samples, bytes: meta.bytes };
-      if (ref.minT > end) return;
-      let m = out.get(seriesId);
-      if (m === undefined) out.set(seriesId, (m = new Map()));
-      m.set(ref.id, ref);
-    };
     const jobs: { id: string; b: number }[] = [];
     const wanted = seriesIds.length >= SCAN_MIN_SERIES && this.#store.scanHashPrefix ? new Set(seriesIds) : null;
     for (const b of await this.#bucketsIn(tenant, start, end)) {
@@ -295,19 +289,10 @@ export class SchemaChunkIndex extends Service implements ChunkIndex {
       if (wanted !== null) {
         const prefix = hashKeys.chunks(tenant, b, '');
         this.stats.reads++;
-        const rows = await this.#store.scanHashPrefix!(
-          prefix,
-          Buffer.byteLength(hashKeys.chunks(tenant, b, seriesIds[0]!)),
-          seriesIds.length * SCAN_ROWS_PER_SERIES,
-          wanted,
-        );
+        const rows = await this.#store.scanHashPrefix!(prefix, Buffer.byteLength(prefix) + SERIES_ID_BYTES * 2, seriesIds.length * SCAN_ROWS_PER_SERIES, wanted);
         if (rows !== undefined) {
-          for (const r of rows) {
-            const seriesId = r.hash.slice(prefix.length);
-            // The store kept only the wanted series (`only`); chunks ending before the range are skipped here.
-            if (decodeI64(r.range) < start) continue;
-            add(seriesId, r);
-          }
+          // The store kept only the wanted series (`only`).
+          addChunkRows(out, rows, prefix.length, start, end);
           continue;
         }
       }
@@ -318,11 +303,37 @@ export class SchemaChunkIndex extends Service implements ChunkIndex {
       this.#query(hashKeys.chunks(tenant, b, id), { gte: encodeI64(Math.max(start, Number.MIN_SAFE_INTEGER)) }),
     );
     results.forEach((rows, i) => {
-      for (const r of rows) add(jobs[i]!.id, r);
+      for (const r of rows) addChunkRow(out, jobs[i]!.id, r, end);
     });
-    const sorted = new Map<string, ChunkRef[]>();
-    for (const [id, m] of out) sorted.set(id, [...m.values()].sort((a, b) => a.minT - b.minT || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
-    return sorted;
+    return sortedChunkRefs(out);
+  }
+
+  async pendingChunks(tenant: string, start: number, end: number, limit: number): Promise<Map<string, ChunkRef[]> | undefined> {
+    this.#check(tenant);
+    if (this.#store.scanHashPrefix === undefined) return undefined;
+    const out = new Map<string, Map<string, ChunkRef>>();
+    let budget = limit;
+    for (const b of await this.#bucketsIn(tenant, start, end)) {
+      const prefix = hashKeys.chunks(tenant, b, '');
+      this.stats.reads++;
+      const rows = await this.#store.scanHashPrefix(prefix, Buffer.byteLength(prefix) + SERIES_ID_BYTES * 2, budget);
+      if (rows === undefined) return undefined;
+      budget -= rows.length;
+      addChunkRows(out, rows, prefix.length, start, end);
+    }
+    return sortedChunkRefs(out);
+  }
+
+  async seriesLabels(tenant: string, seriesIds: readonly string[], start: number, end: number): Promise<Map<string, Labels>> {
+    this.#check(tenant);
+    const found = new Map<string, Labels>();
+    for (const b of await this.#bucketsIn(tenant, start, end)) {
+      const missing = seriesIds.filter((id) => !found.has(id));
+      if (missing.length === 0) break;
+      const hits = new Map<string, Labels | undefined>(missing.map((id) => [id, undefined]));
+      for (const [id, ls] of await this.#withLabels(tenant, b, hits)) found.set(id, ls);
+    }
+    return found;
   }
 
   async labelNames(tenant: string, matchers: readonly Matcher[], start: number, end: number): Promise<string[]> {

@@ -49,6 +49,28 @@ export function compareLabels(a: Labels, b: Labels): number {
   return a.length - b.length;
 }
 
+/**
+ * Sorts (in place, and returns) by labels, in compareLabels order. Large sets are sorted by one string key per series,
+ * which V8 compares natively: a comparator calling compareLabels costs ~30 ms for 10,000 series,
+ * more than reading them. The key puts U+0000 after each name and value, so a name or value that is
+ * a prefix of another sorts first, as in compareLabels; only values that contain U+0000 themselves
+ * could order differently, so the result is checked and re-sorted the slow way if it is off.
+ */
+export function sortByLabels<T extends { labels: Labels }>(series: T[]): T[] {
+  if (series.length < 64) return series.sort((a, b) => compareLabels(a.labels, b.labels));
+  const keyed = series.map((s) => {
+    let k = '';
+    for (const l of s.labels) k += l.name + '\u0000' + l.value + '\u0000';
+    return { k, s };
+  });
+  keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+  const out = keyed.map((x) => x.s);
+  for (let i = 1; i < out.length; i++) {
+    if (compareLabels(out[i - 1]!.labels, out[i]!.labels) > 0) return out.sort((a, b) => compareLabels(a.labels, b.labels));
+  }
+  return out;
+}
+
 export function labelsEqual(a: Labels, b: Labels): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) {
