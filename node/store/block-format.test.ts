@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { labelsFromObject } from '../../query/model/labels.ts';
-import { BLOCK_MAGIC, DIR_ENTRY_BYTES, decodeBlockMeta, encodeBlock, encodeBlockMeta, readBlockFooter, readEntry, type BlockChunk } from './block-format.ts';
+import { compareLabels, labelsFromObject } from '../../query/model/labels.ts';
+import { BLOCK_MAGIC, DIR_ENTRY_BYTES, SERIES_ENTRY_BYTES, decodeBlockMeta, encodeBlock, encodeBlockMeta, readBlockFooter, readEntry, type BlockChunk } from './block-format.ts';
 
 const T = 1_750_000_000_000;
 
@@ -41,6 +41,13 @@ test('encodeBlock lays chunks out in (series, minT) order with a directory that 
   assert.equal(Buffer.from(fences.subarray(0, 16)).toString('hex'), sorted[0]!.seriesId);
   assert.equal(Buffer.from(fences.subarray(16, 32)).toString('hex'), sorted[2]!.seriesId);
   assert.deepEqual(readBlockFooter(bytes), meta);
+  // Series table: in series ID order, each entry's rank is its position in label order.
+  const table = Buffer.from(bytes.subarray(meta.seriesTableOffset, meta.seriesTableOffset + meta.series * SERIES_ENTRY_BYTES));
+  const rows = Array.from({ length: meta.series }, (_, i) => ({ id: table.toString('hex', i * 32, i * 32 + 16), entries: table.readUInt16LE(i * 32 + 24), rank: table.readUInt32LE(i * 32 + 28) }));
+  assert.deepEqual(rows.map((r) => r.id), [...new Set(sorted.map((c) => c.seriesId))]);
+  assert.deepEqual(rows.map((r) => r.entries), rows.map((r) => sorted.filter((c) => c.seriesId === r.id).length));
+  const byRank = [...rows].sort((a, b) => a.rank - b.rank).map((r) => chunks.find((c) => c.seriesId === r.id)!.labels);
+  assert.deepEqual(byRank, [...byRank].sort(compareLabels));
 });
 
 test('the block ID is a content hash: same chunks in any order, same block', () => {

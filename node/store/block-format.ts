@@ -8,14 +8,14 @@
  */
 import { createHash } from 'node:crypto';
 import type { ChunkEncoding } from '../chunk/encoding.ts';
-import type { Labels } from '../../query/model/labels.ts';
+import { compareLabels, type Labels } from '../../query/model/labels.ts';
 import { SERIES_ID_BYTES } from './series-id.ts';
 
 /** "FRKBLK", 0, version 1. */
 export const BLOCK_MAGIC = Uint8Array.from([0x46, 0x52, 0x4b, 0x42, 0x4c, 0x4b, 0x00, 0x01]);
 /** Bytes of one directory entry. */
 export const DIR_ENTRY_BYTES = 32;
-/** Bytes of one series table entry: series ID, first directory entry, entries, labels offset, labels length. */
+/** Bytes of one series table entry: series ID, first directory entry, labels offset, entries, labels length, label-order rank. */
 export const SERIES_ENTRY_BYTES = 32;
 /** Series table entries per page (the unit of series reads and caching: 8 KiB, plus their labels). */
 export const SERIES_PER_PAGE = 256;
@@ -209,14 +209,22 @@ export function encodeBlock(chunks: readonly BlockChunk[], fenceEvery = DEFAULT_
     o += c.bytes.length;
     samples += c.samples;
   }
+  // Each series' position in label order: a query selecting from this block alone sorts by it.
+  const byLabels = seriesIds.map((_, i) => i).sort((a, b) => compareLabels(labelsOf(a), labelsOf(b)));
+  const rank = new Uint32Array(series);
+  byLabels.forEach((i, r) => (rank[i] = r));
   let lo = 0;
   for (let i = 0; i < series; i++) {
     const e = seriesTableOffset + i * SERIES_ENTRY_BYTES;
+    const entries = (i + 1 < series ? seriesFirst[i + 1]! : n) - seriesFirst[i]!;
+    if (entries > 0xffff) throw new RangeError(`Too many chunks for one series in a block: ${entries}, at most 65535`);
+    if (seriesLabels[i]!.length > 0xffff) throw new RangeError(`Labels too long for a block: ${seriesLabels[i]!.length} bytes encoded, at most 65535`);
     body.write(seriesIds[i]!, e, 'hex');
     dv.setUint32(e + 16, seriesFirst[i]!, true);
-    dv.setUint32(e + 20, (i + 1 < series ? seriesFirst[i + 1]! : n) - seriesFirst[i]!, true);
-    dv.setUint32(e + 24, lo, true);
-    dv.setUint32(e + 28, seriesLabels[i]!.length, true);
+    dv.setUint32(e + 20, lo, true);
+    dv.setUint16(e + 24, entries, true);
+    dv.setUint16(e + 26, seriesLabels[i]!.length, true);
+    dv.setUint32(e + 28, rank[i]!, true);
     body.set(seriesLabels[i]!, labelsOffset + lo);
     lo += seriesLabels[i]!.length;
   }

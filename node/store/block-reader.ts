@@ -199,7 +199,7 @@ export class BlockReader {
     const labelPages = await this.#labelPages(bucket, scope, key, meta, pages, need);
     const symbols = this.#json<string[]>(await this.#bytes(bucket, scope, key, meta.symbolsOffset, meta.symbolsBytes), scope, key, 'symbol table');
     // The matching series and the directory pages their entries are on.
-    const picked: { id: string; labels: Labels; first: number; n: number }[] = [];
+    const picked: { id: string; labels: Labels; first: number; n: number; rank: number }[] = [];
     const dirPages = Math.ceil(meta.dirEntries / meta.fenceEvery);
     const needDir = new Uint8Array(dirPages);
     const pageViews: (DataView | undefined)[] = new Array(seriesPages);
@@ -211,21 +211,21 @@ export class BlockReader {
       const e = slot * SERIES_ENTRY_BYTES;
       const dv = (pageViews[p] ??= new DataView(page.buffer, page.byteOffset, page.byteLength));
       const first = dv.getUint32(e + 16, true);
-      const n = dv.getUint32(e + 20, true);
+      const n = dv.getUint16(e + 24, true);
       const lp = labelPages[p]!;
       // Decoded series live with the cached label page: a repeated query decodes nothing.
       let decoded = this.#decoded.get(lp);
       if (decoded === undefined) this.#decoded.set(lp, (decoded = new Array(SERIES_PER_PAGE)));
       let s = decoded[slot];
       if (s === undefined) {
-        const at = dv.getUint32(e + 24, true) - dv.getUint32(24, true); // relative to the page's first series
-        const labels = decodeSymbolLabels(lp, at, dv.getUint32(e + 28, true), symbols, scope, key);
+        const at = dv.getUint32(e + 20, true) - dv.getUint32(20, true); // relative to the page's first series
+        const labels = decodeSymbolLabels(lp, at, dv.getUint16(e + 26, true), symbols, scope, key);
         decoded[slot] = s = { id: Buffer.from(page.buffer, page.byteOffset + e, SERIES_ID_BYTES).toString('hex'), labels };
       }
       const labels = s.labels;
       if (!matchers.every((m) => matches(m, getLabel(labels, m.name)))) continue;
       if (first + n > meta.dirEntries) throw corruptBlock(scope, key, `series ${ord} names directory entries past the end`);
-      picked.push({ id: s.id, labels, first, n });
+      picked.push({ id: s.id, labels, first, n, rank: dv.getUint32(e + 28, true) });
       for (let k = first; k < first + n; k++) needDir[Math.floor(k / meta.fenceEvery)] = 1;
     }
     if (picked.length === 0) return [];
@@ -241,7 +241,7 @@ export class BlockReader {
         const e = readEntry(page, k - p * meta.fenceEvery, meta.minT, dv, s.id);
         if (e.maxT >= start && e.minT <= end) entries.push(e);
       }
-      if (entries.length > 0) out.push({ seriesId: s.id, labels: s.labels, entries });
+      if (entries.length > 0) out.push({ seriesId: s.id, labels: s.labels, entries, rank: s.rank });
     }
     return out;
   }
@@ -287,7 +287,7 @@ export class BlockReader {
       const page = pages[p]!;
       const dv = new DataView(page.buffer, page.byteOffset, page.byteLength);
       const last = page.length - SERIES_ENTRY_BYTES;
-      return [dv.getUint32(24, true), dv.getUint32(last + 24, true) + dv.getUint32(last + 28, true)];
+      return [dv.getUint32(20, true), dv.getUint32(last + 20, true) + dv.getUint16(last + 26, true)];
     };
     await mapLimit(runsOf(missing, pages.length), this.#concurrency, async ([a, b]) => {
       const from = span(a)[0];
@@ -320,6 +320,8 @@ export interface BlockSeries {
   seriesId: string;
   labels: Labels;
   entries: BlockEntry[];
+  /** Position of the series in the block's label order (sorting one block's series needs no label comparison). */
+  rank: number;
 }
 
 /** A series' labels from `len` bytes of uvarint symbol numbers (name, value, name, value, ...) at `at`. */

@@ -278,6 +278,8 @@ for (const [setupName, make] of setups) {
         const got = await q.select([newMatcher('=~', '__name__', '.+')], { start, end });
         const want = data.filter((x) => expectedRange(x, start, end).ts.length > 0);
         assert.equal(got.length, want.length, `series in [${start}, ${end}]`);
+        const names = got.map((g) => formatLabels(g.labels));
+        assert.deepEqual(names, [...got].sort((a, b) => compareLabels(a.labels, b.labels)).map((g) => formatLabels(g.labels)), 'sorted by labels');
         for (const g of got) {
           const w = data.find((x) => formatLabels(x.labels) === formatLabels(g.labels))!;
           assertSameSamples(g, expectedRange(w, start, end), `${formatLabels(g.labels)} in [${start}, ${end}]`);

@@ -28,7 +28,7 @@ import { chunkSampleCount, type ChunkEncoding } from '../chunk/encoding.ts';
 import { blockKey, encodeBlock, type BlockChunk, type BlockEntry, type BlockMeta } from './block-format.ts';
 import { getLabel, sortByLabels } from '../../query/model/labels.ts';
 import { matches, type Matcher } from '../../query/model/matchers.ts';
-import { BlockReader, missingBlock } from './block-reader.ts';
+import { BlockReader, missingBlock, type BlockSeries } from './block-reader.ts';
 
 export interface ChunkStoreConfig {
   /** Chunk uploads in flight at once per putChunks() call. @default 16 */
@@ -240,6 +240,7 @@ export class ChunkStore {
     this.selections.fromBlocks++;
     const bucket = this.#tenantBucket(tenant);
     const perBlock = await mapLimit(blocks, this.#cfg.fetchConcurrency, (m) => this.#blocks.select(bucket, tenant, m, matchers, start, end));
+    if (perBlock.length === 1 && pending.size === 0) return oneBlock(blocks[0]!.id, perBlock[0]!);
     const labels = new Map<string, Labels>();
     const chunks = new Map<string, ChunkRef[]>();
     const add = (seriesId: string, ref: ChunkRef) => {
@@ -435,6 +436,22 @@ function covers(blocks: readonly BlockMeta[], start: number, end: number): boole
     if (reached + COVERAGE_SLACK_MS >= end) return true;
   }
   return reached + COVERAGE_SLACK_MS >= end;
+}
+
+/**
+ * One block's selection, nothing pending: every series once, chunks already in minT order, and
+ * the block's label-order ranks sort the series without comparing labels.
+ */
+function oneBlock(blockId: string, selected: readonly BlockSeries[]): { series: SeriesRef[]; chunks: Map<string, ChunkRef[]> } {
+  const order = Array.from(selected.keys()).sort((a, b) => selected[a]!.rank - selected[b]!.rank);
+  const series: SeriesRef[] = new Array(order.length);
+  const chunks = new Map<string, ChunkRef[]>();
+  order.forEach((i, k) => {
+    const s = selected[i]!;
+    series[k] = { seriesId: s.seriesId, labels: s.labels };
+    chunks.set(s.seriesId, s.entries.map((e) => blockChunkRef(blockId, e)));
+  });
+  return { series, chunks };
 }
 
 function byMinTThenId(a: ChunkRef, b: ChunkRef): number {
