@@ -423,8 +423,13 @@ export class ChunkStore {
 
 /** Pending chunk rows read before selectFromBlocks() gives up for the index path (a scan visits ~3 µs a row). */
 const PENDING_ROWS_LIMIT = 20_000;
-/** Gaps between blocks up to this long still count as covered (a window's last and the next one's first sample are a scrape interval apart). */
-const COVERAGE_SLACK_MS = 300_000;
+/**
+ * Gaps up to this long between blocks, and before the first or after the last, still count as
+ * covered: a window's last and the next one's first sample are a scrape interval apart, and PromQL
+ * selects 5 minutes (the lookback) before a range's first step. Correctness never depends on it:
+ * whatever data lies in a gap is in pending chunk rows, which the block path adds.
+ */
+const COVERAGE_SLACK_MS = 600_000;
 
 /** Whether the blocks (sorted by minT) span [start, end] with no gap longer than the slack: compacted data. */
 function covers(blocks: readonly BlockMeta[], start: number, end: number): boolean {
