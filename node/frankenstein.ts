@@ -202,6 +202,11 @@ export class FrankensteinNode extends Service {
       samplesPerTenant: () => ({ ...this.#samplesPerTenant }),
       walStats: () => this.ingester.walStats(),
       storeStats: () => this.#storeStats(),
+      storeBlocks: async (tenant, start, end) => {
+        const store = this.store;
+        if (store === null || store === undefined) return [];
+        return (await store.index.blocksFor(tenant, start, end)).map((b) => ({ id: b.id, minT: b.minT, maxT: b.maxT, series: b.series, chunks: b.chunks, samples: b.samples, bytes: b.size }));
+      },
       config: () => this.config,
     });
     app.addHook('onResponse', async (req, reply) => {

@@ -16,6 +16,8 @@ interface Canned {
 interface Seen {
   method: string;
   path: string;
+  /** The query string, without "?". */
+  query: string;
   headers: http.IncomingHttpHeaders;
   body: string;
 }
@@ -32,7 +34,7 @@ before(async () => {
     req.on('data', (c: Buffer) => (body += c));
     req.on('end', () => {
       const path = (req.url ?? '').split('?')[0]!;
-      seen.push({ method: req.method ?? '', path, headers: req.headers, body });
+      seen.push({ method: req.method ?? '', path, query: (req.url ?? '').split('?')[1] ?? '', headers: req.headers, body });
       const canned = routes.get(`${req.method} ${path}`);
       if (canned === undefined) {
         res.writeHead(404, { 'Content-Type': 'text/plain' });
@@ -261,4 +263,31 @@ test('frankctl wal and store print the admin JSON documents', async () => {
   const s = await frankctl('store', '--url', baseUrl);
   assert.equal(s.code, 0, s.stderr);
   assert.deepEqual(JSON.parse(s.stdout), store);
+});
+
+test('frankctl blocks lists the tenant\'s blocks as a table or JSON, passing START and END through', async () => {
+  const doc = {
+    tenant: 'team-a',
+    start: 1_750_000_000_000,
+    end: 1_750_086_400_000,
+    blocks: [{ id: 'ab'.repeat(16), minT: 1_750_003_200_000, maxT: 1_750_010_385_000, series: 100000, chunks: 100000, samples: 24000000, bytes: 25000000 }],
+  };
+  routes.set('GET /admin/store/blocks', json(200, doc));
+  const t = await frankctl('blocks', '1750000000', '2025-06-16T15:06:40Z', '--tenant', 'team-a', '--url', baseUrl);
+  assert.equal(t.code, 0, t.stderr);
+  const req = lastRequest('/admin/store/blocks');
+  assert.equal(req.headers['x-scope-orgid'], 'team-a');
+  assert.equal(new URLSearchParams(req.query).get('start'), '1750000000');
+  assert.equal(new URLSearchParams(req.query).get('end'), '2025-06-16T15:06:40Z');
+  const lines = t.stdout.trimEnd().split('\n');
+  assert.equal(lines[0], 'tenant team-a: 1 block');
+  assert.deepEqual(lines[1]!.split(/\s+/), ['ID', 'MIN-TIME', 'MAX-TIME', 'SERIES', 'CHUNKS', 'SAMPLES', 'BYTES']);
+  assert.deepEqual(lines[2]!.split(/\s+/), ['ab'.repeat(16), '2025-06-15T16:00:00.000Z', '2025-06-15T17:59:45.000Z', '100,000', '100,000', '24,000,000', '25,000,000']);
+  const j = await frankctl('blocks', '--json', '--url', baseUrl);
+  assert.equal(j.code, 0, j.stderr);
+  assert.deepEqual(JSON.parse(j.stdout), doc);
+  assert.equal(lastRequest('/admin/store/blocks').query, '', 'no START/END: the node picks the default range');
+  const bad = await frankctl('blocks', '1', '2', '3', '--url', baseUrl);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /at most START and END/);
 });

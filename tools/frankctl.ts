@@ -17,6 +17,7 @@ import { membersCommand } from './frankctl/commands/members.ts';
 import { forgetCommand } from './frankctl/commands/forget.ts';
 import { tenantsCommand } from './frankctl/commands/tenants.ts';
 import { adminJsonCommand } from './frankctl/commands/admin-json.ts';
+import { blocksCommand } from './frankctl/commands/blocks.ts';
 import { parseDurationMs, runLoadgenCli, UsageError } from './loadgen/main.ts';
 
 export const DEFAULT_URL = 'http://127.0.0.1:9009';
@@ -31,6 +32,7 @@ Commands:
   tenant-stats [--json]      the same, limited to --tenant when given
   wal                        write-ahead log status (JSON)
   store                      object store status (JSON)
+  blocks [START [END]]       the tenant's block objects in the store (default: last 7 days)
   loadgen [loadgen options]  remote-write load generator (see frankctl loadgen --help)
 
 Options:
@@ -49,6 +51,7 @@ const COMMANDS: Record<string, Command> = {
   'tenant-stats': tenantsCommand(true),
   wal: adminJsonCommand('/admin/wal'),
   store: adminJsonCommand('/admin/store'),
+  blocks: blocksCommand,
 };
 
 export interface FrankctlIo {
@@ -128,7 +131,7 @@ export async function main(argv: string[], io: FrankctlIo = STDIO): Promise<numb
       io.out(`${USAGE}\n`);
       return 0;
     }
-    if (command !== 'forget' && parsed.positionals.length > 0) {
+    if (command !== 'forget' && command !== 'blocks' && parsed.positionals.length > 0) {
       throw new CliError(`Unexpected argument for "${command}": "${parsed.positionals[0]}"`, EXIT_USAGE);
     }
     let timeoutMs = 10_000;

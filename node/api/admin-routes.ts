@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { MetadataStore } from '../distributor/metadata-store.ts';
-import { badData, param } from './params.ts';
+import { badData, param, parseTime } from './params.ts';
 
 export interface AdminRoutesDeps {
   tenantOf(req: FastifyRequest): string;
@@ -20,6 +20,8 @@ export interface AdminRoutesDeps {
   walStats(): Promise<unknown>;
   /** Long-term store status: backends, flusher and compactor counters, cache use (frankctl store). */
   storeStats(): unknown;
+  /** The tenant's block objects with data in [start, end] (frankctl blocks); [] without a long-term store. */
+  storeBlocks(tenant: string, start: number, end: number): Promise<unknown[]>;
   config(): unknown;
 }
 
@@ -61,6 +63,16 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRoutesDeps)
 
   app.get('/admin/wal', async () => deps.walStats());
   app.get('/admin/store', async () => deps.storeStats());
+  // The request's tenant's blocks only: like user_stats, never another tenant's.
+  app.get('/admin/store/blocks', async (req) => {
+    const tenant = deps.tenantOf(req);
+    const rawStart = param(req.query, undefined, 'start');
+    const rawEnd = param(req.query, undefined, 'end');
+    const end = rawEnd === undefined ? Date.now() : parseTime(rawEnd, 'end');
+    const start = rawStart === undefined ? end - 7 * 86_400_000 : parseTime(rawStart, 'start');
+    if (end < start) throw badData('invalid parameter "end": end timestamp must not be before start time');
+    return { tenant, start, end, blocks: await deps.storeBlocks(tenant, start, end) };
+  });
   app.get('/config', async (_req, reply) => reply.type('application/json').send(JSON.stringify(deps.config(), redactSecrets, 2)));
 }
 

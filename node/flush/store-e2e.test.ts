@@ -178,6 +178,14 @@ async function flushRestartCompact(t: TestContext, store: FrankConfig['store'] |
     assert.ok(admin.body.caches.blockDirectory.reads >= 1, JSON.stringify(admin.body.caches));
     if (embedded) assert.ok(admin.body.selections.fromBlocks >= 1, JSON.stringify(admin.body.selections));
     else assert.equal(admin.body.selections.fromBlocks, 0);
+    const blocks = await getJson(url, '/admin/store/blocks', { start: String(first / 1000 - 3600), end: String(end1 / 1000 + 3600) });
+    assert.equal(blocks.status, 200, blocks.text);
+    assert.equal(blocks.body.tenant, 'anonymous');
+    assert.equal(blocks.body.blocks.length, c1.blocksWritten);
+    assert.equal(blocks.body.blocks.reduce((n: number, b: { samples: number }) => n + b.samples, 0), SERIES * 300, 'every flushed sample once');
+    const bad = await getJson(url, '/admin/store/blocks', { start: 'yesterday' });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.error, /invalid parameter "start": cannot parse "yesterday"/);
   } finally {
     await node.stop();
   }
