@@ -24,6 +24,7 @@ import { mergeSampleColumns, type SampleColumns } from '../store/chunk-querier.t
 import { ChunkStore, chunkEncodingOf } from '../store/chunk-store.ts';
 import { blockKey, type BlockChunk } from '../store/block-format.ts';
 import { mapLimit } from '../store/map-limit.ts';
+import { pushTo } from '../store/push-to.ts';
 import { TenantBucket } from '../store/tenant-bucket.ts';
 import { defaultCompactorConfig, validateCompactorConfig, type CompactorConfig } from './config.ts';
 import { deadlineOfKey, MARKER_PREFIX, readMarker, writeMarker } from './deletion-markers.ts';
@@ -88,16 +89,9 @@ function windowsOf(group: readonly SeriesRef[], chunks: ReadonlyMap<string, Chun
     for (const ref of list) {
       if (ref.minT < bucketStart) continue;
       const w = Math.floor(ref.minT / windowMs);
-      if ((w + 1) * windowMs > closedBefore) continue;
-      const g = byWindow.get(w);
-      if (g === undefined) byWindow.set(w, [ref]);
-      else g.push(ref);
+      if ((w + 1) * windowMs <= closedBefore) pushTo(byWindow, w, ref);
     }
-    for (const [w, refs] of byWindow) {
-      let items = out.get(w);
-      if (items === undefined) out.set(w, (items = []));
-      items.push({ seriesId: s.seriesId, labels: s.labels, refs });
-    }
+    for (const [w, refs] of byWindow) pushTo(out, w, { seriesId: s.seriesId, labels: s.labels, refs });
   }
   return new Map([...out.entries()].sort((a, b) => a[0] - b[0]));
 }

@@ -275,9 +275,9 @@ export function readBlockFooter(bytes: Uint8Array): BlockMeta {
   }
   const len = b.readUInt32LE(b.length - FOOTER_TRAILER);
   if (len > b.length - FOOTER_TRAILER - BLOCK_MAGIC.length) throw new RangeError(`Corrupt block footer: length ${len}`);
-  const j = JSON.parse(b.toString('utf8', b.length - FOOTER_TRAILER - len, b.length - FOOTER_TRAILER)) as Omit<BlockMeta, 'size'> & { version: number };
-  if (j.version !== 1) throw new RangeError(`Unsupported block version ${j.version}`);
-  return decodeBlockMeta(Buffer.from(JSON.stringify({ ...j, size: b.length })));
+  const j = JSON.parse(b.toString('utf8', b.length - FOOTER_TRAILER - len, b.length - FOOTER_TRAILER)) as Record<string, unknown>;
+  if (j.version !== 1) throw new RangeError(`Unsupported block version ${String(j.version)}`);
+  return blockMetaFrom({ ...j, size: b.length });
 }
 
 /** Block meta as stored in an index row value (UTF-8 JSON). */
@@ -286,7 +286,11 @@ export function encodeBlockMeta(m: BlockMeta): Uint8Array {
 }
 
 export function decodeBlockMeta(bytes: Uint8Array): BlockMeta {
-  const j = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) as Record<string, unknown>;
+  return blockMetaFrom(JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) as Record<string, unknown>);
+}
+
+/** A checked BlockMeta from a parsed object (index row value, footer, or a caller's meta): RangeError naming a bad field. */
+export function blockMetaFrom(j: Readonly<Record<string, unknown>>): BlockMeta {
   const num = (k: string): number => {
     const v = j[k];
     if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new RangeError(`Invalid block meta: ${k} is ${JSON.stringify(v)}`);

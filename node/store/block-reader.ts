@@ -6,8 +6,8 @@
  */
 import type { Bucket } from './bucket.ts';
 import { blockKey, compareIdAt, DIR_ENTRY_BYTES, readEntry, SERIES_ENTRY_BYTES, SERIES_PER_PAGE, type BlockEntry, type BlockMeta } from './block-format.ts';
-import { getLabel, type Label, type Labels } from '../../query/model/labels.ts';
-import { matches, matchesEmpty, type Matcher } from '../../query/model/matchers.ts';
+import type { Label, Labels } from '../../query/model/labels.ts';
+import { matches, matchesAll, matchesEmpty, type Matcher } from '../../query/model/matchers.ts';
 import { ChunkCache } from './chunk-cache.ts';
 import { storageError } from './errors.ts';
 import { mapLimit } from './map-limit.ts';
@@ -42,9 +42,9 @@ export class BlockReader {
   }
 
   /**
-   * Directory entries of the wanted series (sorted, distinct 16-byte IDs, with their hex forms
-   * in `wantedHex`) whose chunks overlap [start, end], in (series, minT) order. `bucket` is the
-   * tenant's bucket; `scope` keys the cache.
+   * Directory entries of the wanted series (distinct 16-byte IDs, in any order, with their hex
+   * forms in `wantedHex`) whose chunks overlap [start, end]; each series' entries in minT order.
+   * `bucket` is the tenant's bucket; `scope` keys the cache.
    */
   async entries(bucket: Bucket, scope: string, meta: BlockMeta, wanted: readonly Uint8Array[], start: number, end: number, wantedHex?: readonly string[]): Promise<BlockEntry[]> {
     const out: BlockEntry[] = [];
@@ -52,7 +52,7 @@ export class BlockReader {
     const key = blockKey(meta.id);
     const every = meta.fenceEvery;
     const pages = Math.ceil(meta.dirEntries / every);
-    const fences = await this.#fences(bucket, scope, key, meta, pages);
+    const fences = await this.#bytes(bucket, scope, key, meta.fenceOffset, pages * SERIES_ID_BYTES);
     // Pages [p0, p1] of each wanted series: p1 is the last page starting at or before it, p0 the
     // last starting strictly before it (a series' entries may run over from the previous page).
     const spans = new Int32Array(wanted.length * 2);
@@ -96,18 +96,6 @@ export class BlockReader {
       }
     }
     return out;
-  }
-
-  async #fences(bucket: Bucket, scope: string, key: string, meta: BlockMeta, pages: number): Promise<Uint8Array> {
-    const cacheKey = `${scope}/${key}#f`;
-    const cached = this.#cache.get(cacheKey);
-    if (cached !== undefined) return cached;
-    this.stats.reads++;
-    const bytes = await bucket.getRange(key, meta.fenceOffset, pages * SERIES_ID_BYTES);
-    if (bytes === undefined) throw missingBlock(scope, key);
-    if (bytes.length !== pages * SERIES_ID_BYTES) throw corruptBlock(scope, key, `fence table is ${bytes.length} bytes, want ${pages * SERIES_ID_BYTES}`);
-    this.#cache.set(cacheKey, bytes);
-    return bytes;
   }
 
   /** Every needed directory page's bytes (index = page number). */
@@ -154,7 +142,7 @@ export class BlockReader {
     return bytes;
   }
 
-  /** A whole small section (label tables, postings spans), cached as bytes. */
+  /** A whole small section (fence table, label tables, postings spans), cached as bytes. */
   async #bytes(bucket: Bucket, scope: string, key: string, offset: number, length: number): Promise<Uint8Array> {
     const cacheKey = `${scope}/${key}#b${offset}+${length}`;
     const cached = this.#cache.get(cacheKey);
@@ -223,7 +211,7 @@ export class BlockReader {
         decoded[slot] = s = { id: Buffer.from(page.buffer, page.byteOffset + e, SERIES_ID_BYTES).toString('hex'), labels };
       }
       const labels = s.labels;
-      if (!matchers.every((m) => matches(m, getLabel(labels, m.name)))) continue;
+      if (!matchesAll(matchers, labels)) continue;
       if (first + n > meta.dirEntries) throw corruptBlock(scope, key, `series ${ord} names directory entries past the end`);
       picked.push({ id: s.id, labels, first, n, rank: dv.getUint32(e + 28, true) });
       for (let k = first; k < first + n; k++) needDir[Math.floor(k / meta.fenceEvery)] = 1;

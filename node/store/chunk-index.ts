@@ -26,6 +26,11 @@ export interface ChunkRef {
   block?: { id: string; offset: number; encoding: ChunkEncoding };
 }
 
+/** Chunk order within a series: by minT, then ID (deterministic when replicas' chunks start together). */
+export function compareChunkRefs(a: ChunkRef, b: ChunkRef): number {
+  return a.minT - b.minT || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
 export interface IndexEntry {
   /** Computed from tenant and labels when absent (series-id.ts). */
   seriesId?: string;

@@ -31,16 +31,7 @@ export class ChunkStoreQuerier implements Querier {
   async select(matchers: readonly Matcher[], hints: SelectHints): Promise<SeriesSamples[]> {
     const { start, end, signal } = hints;
     signal?.throwIfAborted();
-    // Compacted data: series and chunks from the blocks' own index (plus any flushed chunks still
-    // pending); else the index's rows.
-    let found = await this.#store.selectFromBlocks(this.#tenant, matchers, start, end);
-    if (found === undefined) {
-      const series = await this.#store.index.lookupSeries(this.#tenant, matchers, start, end);
-      if (series.length === 0) return [];
-      signal?.throwIfAborted();
-      found = { series, chunks: await this.#store.chunkRefs(this.#tenant, series.map((s) => s.seriesId), start, end) };
-    }
-    const { series, chunks } = found;
+    const { series, chunks } = await this.#store.selectSeries(this.#tenant, matchers, start, end, signal);
     if (series.length === 0) return [];
     signal?.throwIfAborted();
     const refs: ChunkRef[] = [];
@@ -94,11 +85,8 @@ export class ChunkStoreQuerier implements Querier {
   /** Series with a chunk overlapping the range (chunk granularity: no chunk bytes are read). */
   async series(matchers: readonly Matcher[], hints: SelectHints): Promise<Labels[]> {
     hints.signal?.throwIfAborted();
-    const index = this.#store.index;
-    const series = await index.lookupSeries(this.#tenant, matchers, hints.start, hints.end);
-    if (series.length === 0) return [];
-    const chunks = await this.#store.chunkRefs(this.#tenant, series.map((s) => s.seriesId), hints.start, hints.end);
-    return series.filter((s) => chunks.has(s.seriesId)).map((s) => s.labels);
+    const { series } = await this.#store.selectSeries(this.#tenant, matchers, hints.start, hints.end, hints.signal);
+    return series.map((s) => s.labels);
   }
 
   async labelNames(matchers: readonly Matcher[], hints: SelectHints): Promise<string[]> {

@@ -15,7 +15,7 @@ import type { Labels } from '../../query/model/labels.ts';
 import type { Querier } from '../../query/querier/queryable.ts';
 import { SystemClock, type Clock } from '../core/clock.ts';
 import type { Bucket } from './bucket.ts';
-import type { ChunkIndex, ChunkRef, IndexEntry, SeriesRef } from './chunk-index.ts';
+import { compareChunkRefs, type ChunkIndex, type ChunkRef, type IndexEntry, type SeriesRef } from './chunk-index.ts';
 import { hasStoreCode, storageError } from './errors.ts';
 import { mapLimit } from './map-limit.ts';
 import { RecentCache } from './recent-cache.ts';
@@ -26,8 +26,9 @@ import { ChunkStoreQuerier } from './chunk-querier.ts';
 import { ChunkCache } from './chunk-cache.ts';
 import { chunkSampleCount, type ChunkEncoding } from '../chunk/encoding.ts';
 import { blockKey, encodeBlock, type BlockChunk, type BlockEntry, type BlockMeta } from './block-format.ts';
-import { getLabel, sortByLabels } from '../../query/model/labels.ts';
-import { matches, type Matcher } from '../../query/model/matchers.ts';
+import { sortByLabels } from '../../query/model/labels.ts';
+import { matchesAll, type Matcher } from '../../query/model/matchers.ts';
+import { pushTo } from './push-to.ts';
 import { BlockReader, missingBlock, type BlockSeries } from './block-reader.ts';
 
 export interface ChunkStoreConfig {
@@ -107,8 +108,8 @@ export class ChunkStore {
   #recent: RecentCache;
   #cache: ChunkCache;
   #blocks: BlockReader;
-  /** Selections answered from blocks vs handed to the index path (selectFromBlocks). */
-  private readonly selections = { fromBlocks: 0, fromIndex: 0 };
+  /** Selections answered from blocks vs from the index's rows (selectSeries). */
+  #selections = { fromBlocks: 0, fromIndex: 0 };
   #tenantBuckets = new Map<string, TenantBucket>();
 
   constructor(config: Partial<ChunkStoreConfig>, deps: { bucket: Bucket; index: ChunkIndex; clock?: Clock }) {
@@ -127,7 +128,7 @@ export class ChunkStore {
 
   /** Counters of where queries found their series and chunks. */
   selectionStats(): { fromBlocks: number; fromIndex: number } {
-    return { ...this.selections };
+    return { ...this.#selections };
   }
 
   get index(): ChunkIndex {
@@ -222,48 +223,59 @@ export class ChunkStore {
   }
 
   /**
-   * The series matching the matchers, sorted by labels, with their chunks overlapping [start, end],
-   * taken from the blocks' own series index plus the flushed chunks still pending in the index
-   * (labels of series found only there come from the index). Undefined when that is not cheap:
-   * the blocks do not cover the range (recent, uncompacted data: most chunks are pending), the
-   * index cannot list pending chunks in one scan (DynamoDB), or too many are pending. The caller
-   * then takes the index path (ChunkIndex.lookupSeries + chunkRefs).
+   * The series matching the matchers that have chunks overlapping [start, end], sorted by labels,
+   * with those chunks. Over compacted data (the range's blocks cover it) on an index that can
+   * list the pending chunk rows in one scan, the series come from the blocks' own series index
+   * and the pending rows are added (labels of series found only there come from the index);
+   * otherwise (recent, uncompacted data; DynamoDB; too many pending rows) from the index's rows:
+   * lookupSeries, then their chunk rows and block directory entries. Both give the same answer.
    */
-  async selectFromBlocks(tenant: string, matchers: readonly Matcher[], start: number, end: number): Promise<{ series: SeriesRef[]; chunks: Map<string, ChunkRef[]> } | undefined> {
+  async selectSeries(tenant: string, matchers: readonly Matcher[], start: number, end: number, signal?: AbortSignal): Promise<{ series: SeriesRef[]; chunks: Map<string, ChunkRef[]> }> {
     assertValidTenantId(tenant);
     const blocks = await this.#index.blocksFor(tenant, start, end);
     const pending = covers(blocks, start, end) ? await this.#index.pendingChunks(tenant, start, end, PENDING_ROWS_LIMIT) : undefined;
-    if (pending === undefined) {
-      this.selections.fromIndex++;
-      return undefined;
+    if (pending !== undefined) {
+      this.#selections.fromBlocks++;
+      return this.#selectFromBlocks(tenant, blocks, pending, matchers, start, end);
     }
-    this.selections.fromBlocks++;
+    this.#selections.fromIndex++;
+    const series = await this.#index.lookupSeries(tenant, matchers, start, end);
+    if (series.length === 0) return { series, chunks: new Map() };
+    signal?.throwIfAborted();
+    const ids = series.map((s) => s.seriesId);
+    const chunks = await this.#addBlockRefs(tenant, await this.#index.chunksFor(tenant, ids, start, end), blocks, ids, start, end);
+    return { series: series.filter((s) => chunks.has(s.seriesId)), chunks };
+  }
+
+  async #selectFromBlocks(
+    tenant: string,
+    blocks: readonly BlockMeta[],
+    pending: ReadonlyMap<string, ChunkRef[]>,
+    matchers: readonly Matcher[],
+    start: number,
+    end: number,
+  ): Promise<{ series: SeriesRef[]; chunks: Map<string, ChunkRef[]> }> {
     const bucket = this.#tenantBucket(tenant);
     const perBlock = await mapLimit(blocks, this.#cfg.fetchConcurrency, (m) => this.#blocks.select(bucket, tenant, m, matchers, start, end));
     if (perBlock.length === 1 && pending.size === 0) return oneBlock(blocks[0]!.id, perBlock[0]!);
     const labels = new Map<string, Labels>();
     const chunks = new Map<string, ChunkRef[]>();
-    const add = (seriesId: string, ref: ChunkRef) => {
-      const list = chunks.get(seriesId);
-      if (list === undefined) chunks.set(seriesId, [ref]);
-      else list.push(ref);
-    };
     perBlock.forEach((selected, i) => {
       const blockId = blocks[i]!.id;
       for (const s of selected) {
         if (!labels.has(s.seriesId)) labels.set(s.seriesId, s.labels);
-        for (const e of s.entries) add(s.seriesId, blockChunkRef(blockId, e));
+        for (const e of s.entries) pushTo(chunks, s.seriesId, blockChunkRef(blockId, e));
       }
     });
     // Flushed chunks of series no block selected: their labels decide.
     const unknown = [...pending.keys()].filter((id) => !labels.has(id));
     if (unknown.length > 0) {
       for (const [id, ls] of await this.#index.seriesLabels(tenant, unknown, start, end)) {
-        if (matchers.every((m) => matches(m, getLabel(ls, m.name)))) labels.set(id, ls);
+        if (matchesAll(matchers, ls)) labels.set(id, ls);
       }
     }
-    for (const [id, refs] of pending) if (labels.has(id)) for (const r of refs) add(id, r);
-    for (const list of chunks.values()) list.sort(byMinTThenId);
+    for (const [id, refs] of pending) if (labels.has(id)) for (const r of refs) pushTo(chunks, id, r);
+    for (const list of chunks.values()) list.sort(compareChunkRefs);
     const series: SeriesRef[] = [];
     for (const [seriesId, ls] of labels) if (chunks.has(seriesId)) series.push({ seriesId, labels: ls });
     return { series: sortByLabels(series), chunks };
@@ -278,23 +290,17 @@ export class ChunkStore {
   async #addBlockRefs(tenant: string, rows: Map<string, ChunkRef[]>, blocks: readonly BlockMeta[], seriesIds: readonly string[], start: number, end: number): Promise<Map<string, ChunkRef[]>> {
     if (blocks.length === 0 || seriesIds.length === 0) return rows;
     // One hex conversion for all of them, then views. Each ID is searched on its own (no sorting needed).
-    const hex = seriesIds;
-    const all = Buffer.from(hex.join(''), 'hex');
-    if (all.length !== hex.length * 16) throw new TypeError('Invalid series ID among the requested ones');
-    const wanted = hex.map((_, i) => all.subarray(i * 16, i * 16 + 16));
+    const all = Buffer.from(seriesIds.join(''), 'hex');
+    if (all.length !== seriesIds.length * 16) throw new TypeError('Invalid series ID among the requested ones');
+    const wanted = seriesIds.map((_, i) => all.subarray(i * 16, i * 16 + 16));
     const bucket = this.#tenantBucket(tenant);
-    const perBlock = await mapLimit(blocks, this.#cfg.fetchConcurrency, (m) => this.#blocks.entries(bucket, tenant, m, wanted, start, end, hex));
+    const perBlock = await mapLimit(blocks, this.#cfg.fetchConcurrency, (m) => this.#blocks.entries(bucket, tenant, m, wanted, start, end, seriesIds));
     const touched = new Set<ChunkRef[]>();
     perBlock.forEach((entries, i) => {
       const blockId = blocks[i]!.id;
-      for (const e of entries) {
-        let list = rows.get(e.seriesId);
-        if (list === undefined) rows.set(e.seriesId, (list = []));
-        list.push(blockChunkRef(blockId, e));
-        touched.add(list);
-      }
+      for (const e of entries) touched.add(pushTo(rows, e.seriesId, blockChunkRef(blockId, e)));
     });
-    for (const list of touched) list.sort(byMinTThenId);
+    for (const list of touched) list.sort(compareChunkRefs);
     return rows;
   }
 
@@ -355,12 +361,7 @@ export class ChunkStore {
    */
   async #fetchFromBlocks(tenant: string, bucket: Bucket, refs: readonly ChunkRef[], which: readonly number[], out: FetchedChunk[], useCache: boolean, signal: AbortSignal | undefined): Promise<void> {
     const byBlock = new Map<string, number[]>();
-    for (const i of which) {
-      const id = refs[i]!.block!.id;
-      const l = byBlock.get(id);
-      if (l === undefined) byBlock.set(id, [i]);
-      else l.push(i);
-    }
+    for (const i of which) pushTo(byBlock, refs[i]!.block!.id, i);
     const reads: { key: string; from: number; to: number; items: number[] }[] = [];
     for (const [id, items] of byBlock) {
       items.sort((a, b) => refs[a]!.block!.offset - refs[b]!.block!.offset);
@@ -387,7 +388,7 @@ export class ChunkStore {
         // A copy (Uint8Array's slice: a Buffer's slice is a view): a view would keep the whole range
         // read alive for as long as the chunk is cached.
         const chunk = useCache ? Uint8Array.prototype.slice.call(bytes, o, o + ref.bytes) : bytes.subarray(o, o + ref.bytes);
-        if (useCache) this.#cache.set(`${tenant}/${r.key}@${ref.block!.offset}`, chunk);
+        if (useCache) this.#cache.set(cacheKeyOf(tenant, ref), chunk);
         out[i] = { ref, bytes: chunk };
       }
     });
@@ -421,7 +422,7 @@ export class ChunkStore {
   }
 }
 
-/** Pending chunk rows read before selectFromBlocks() gives up for the index path (a scan visits ~3 µs a row). */
+/** Pending chunk rows read before selectSeries() gives up on the blocks for the index path (a scan visits ~3 µs a row). */
 const PENDING_ROWS_LIMIT = 20_000;
 /**
  * Gaps up to this long between blocks, and before the first or after the last, still count as
@@ -457,10 +458,6 @@ function oneBlock(blockId: string, selected: readonly BlockSeries[]): { series: 
     chunks.set(s.seriesId, s.entries.map((e) => blockChunkRef(blockId, e)));
   });
   return { series, chunks };
-}
-
-function byMinTThenId(a: ChunkRef, b: ChunkRef): number {
-  return a.minT - b.minT || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 function blockChunkRef(blockId: string, e: BlockEntry): ChunkRef {
@@ -500,11 +497,7 @@ export function withoutCoveredMissing(tenant: string, fetched: readonly { ref: C
   }
   if (missing.length === 0) return present;
   const bySeries = new Map<string, ChunkRef[]>();
-  for (const ref of [...present.map((f) => f.ref), ...alsoCovering]) {
-    const l = bySeries.get(ref.seriesId);
-    if (l === undefined) bySeries.set(ref.seriesId, [ref]);
-    else l.push(ref);
-  }
+  for (const ref of [...present.map((f) => f.ref), ...alsoCovering]) pushTo(bySeries, ref.seriesId, ref);
   for (const m of missing) {
     const covered = (bySeries.get(m.seriesId) ?? []).some((r) => r.minT <= m.minT && r.maxT >= m.maxT);
     if (!covered) throw missingChunk(tenant, ChunkStore.chunkKey(m));

@@ -15,8 +15,8 @@
 import { Service } from '../core/service.ts';
 import { SystemClock, type Clock } from '../core/clock.ts';
 import { getLabel, METRIC_NAME, sortByLabels, type Labels } from '../../query/model/labels.ts';
-import { matches, matchesEmpty, type Matcher } from '../../query/model/matchers.ts';
-import type { ChunkIndex, ChunkRef, IndexEntry, SeriesRef } from './chunk-index.ts';
+import { matches, matchesAll, matchesEmpty, type Matcher } from '../../query/model/matchers.ts';
+import { compareChunkRefs, type ChunkIndex, type ChunkRef, type IndexEntry, type SeriesRef } from './chunk-index.ts';
 import type { IndexRow, RowKey, RowStore } from './row-store.ts';
 import { rowKeyString } from './row-store.ts';
 import {
@@ -41,7 +41,7 @@ import { RecentCache } from './recent-cache.ts';
 import { CachedRowStore, type CachedRowStoreStats } from './cached-row-store.ts';
 import { mapLimit } from './map-limit.ts';
 import { storageError } from './errors.ts';
-import { decodeBlockMeta, encodeBlockMeta, type BlockMeta } from './block-format.ts';
+import { blockMetaFrom, decodeBlockMeta, encodeBlockMeta, type BlockMeta } from './block-format.ts';
 
 const CHUNK_ID_RE = /^[A-Za-z0-9._~-]{1,200}$/;
 
@@ -104,7 +104,7 @@ function addChunkRow(out: Map<string, Map<string, ChunkRef>>, seriesId: string, 
 /** Each series' chunks sorted by minT, then ID. */
 function sortedChunkRefs(out: Map<string, Map<string, ChunkRef>>): Map<string, ChunkRef[]> {
   const sorted = new Map<string, ChunkRef[]>();
-  for (const [id, m] of out) sorted.set(id, [...m.values()].sort((a, b) => a.minT - b.minT || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
+  for (const [id, m] of out) sorted.set(id, [...m.values()].sort(compareChunkRefs));
   return sorted;
 }
 
@@ -198,7 +198,7 @@ export class SchemaChunkIndex extends Service implements ChunkIndex {
     for (const m of perBucket) for (const [id, ls] of m) if (!found.has(id)) found.set(id, ls);
     const out: SeriesRef[] = [];
     for (const [seriesId, labels] of found) {
-      if (matchers.every((m) => matches(m, getLabel(labels, m.name)))) out.push({ seriesId, labels });
+      if (matchesAll(matchers, labels)) out.push({ seriesId, labels });
     }
     return sortByLabels(out);
   }
@@ -367,8 +367,8 @@ export class SchemaChunkIndex extends Service implements ChunkIndex {
     this.#check(tenant);
     const rows: IndexRow[] = [];
     for (const m of blocks) {
-      // Round-trips the meta: refuses a malformed one before it reaches the store.
-      const value = encodeBlockMeta(decodeBlockMeta(encodeBlockMeta(m)));
+      // A malformed meta is refused before it reaches the store.
+      const value = encodeBlockMeta(blockMetaFrom({ ...m }));
       if (m.minT > m.maxT) throw new RangeError(`Invalid block time range: [${m.minT}, ${m.maxT}] for block ${m.id}`);
       for (const b of bucketsBetween(m.minT, m.maxT, this.#cfg.bucketPeriodMs)) {
         rows.push({ hash: hashKeys.blocks(tenant, b), range: blockRange(m.maxT, m.id), value });

@@ -1,4 +1,6 @@
 /** Label matchers (=, !=, =~, !~) with Prometheus semantics: regexes are fully anchored. */
+import { getLabel, type Labels } from './labels.ts';
+
 export type MatchType = '=' | '!=' | '=~' | '!~';
 
 export interface Matcher {
@@ -45,6 +47,12 @@ export function matches(m: Matcher, v: string): boolean {
 }
 
 /** True when the matcher accepts the empty string, i.e. also selects series lacking the label. */
+/** Whether a series with these labels is selected by every matcher (an absent label is ""). */
+export function matchesAll(matchers: readonly Matcher[], labels: Labels): boolean {
+  for (const m of matchers) if (!matches(m, getLabel(labels, m.name))) return false;
+  return true;
+}
+
 export function matchesEmpty(m: Matcher): boolean {
   return matches(m, '');
 }
