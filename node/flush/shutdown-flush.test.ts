@@ -26,7 +26,11 @@ async function stopLoseWalRestart(flushOnShutdown: boolean, t: { after(fn: () =>
     flush: { ...base.flush, checkPeriodMs: 3_600_000, flushOnShutdown },
     compactor: { ...base.compactor, enabled: false },
   });
-  const end = Math.floor((Date.now() - 60_000) / STEP) * STEP;
+  let end = Math.floor((Date.now() - 60_000) / STEP) * STEP;
+  // All 40 samples in one 2 h window: the ingester cuts chunks at window boundaries, and within
+  // 10 minutes after an even hour the samples would otherwise make two chunks per series.
+  const windowStart = Math.floor(end / 7_200_000) * 7_200_000;
+  if (end - 39 * STEP < windowStart) end = windowStart - STEP;
   const ts = Array.from({ length: 40 }, (_, i) => end - (39 - i) * STEP);
   const logs: string[] = [];
   let node = new FrankensteinNode(config, { defaultMetrics: false, log: (m) => logs.push(m) });
